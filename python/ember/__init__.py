@@ -1,0 +1,52 @@
+"""ember: a deep-learning framework in the shape of PyTorch.
+
+`import ember as torch` runs PyTorch code: tensors with autograd, nn, optim,
+data loading, a tracing JIT and ONNX export, on a C++20 core.
+"""
+from . import _C
+from ._C import (  # noqa: F401
+    dtype, device, float32, float64, float16, bfloat16, int8, int16, int32, int64, uint8,
+    get_default_dtype, set_default_dtype, promote_types, can_cast, result_type,
+    set_num_threads, get_num_threads, set_num_interop_threads, get_num_interop_threads,
+)
+from ._size import Size
+from ._tensor import Tensor
+from ._ops import *  # noqa: F401,F403
+from ._ops import __all__ as _ops_all
+
+# dtype aliases as in torch
+float = float32
+double = float64
+half = float16
+long = int64
+int = int32
+short = int16
+bool = _C.bool
+cfloat = None  # complex dtypes are not supported
+uint8 = uint8
+
+
+class layout:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "ember." + self.name
+
+
+strided = layout("strided")
+
+
+class memory_format:
+    def __init__(self, name):
+        self.name = name
+
+    def __repr__(self):
+        return "ember." + self.name
+
+
+contiguous_format = memory_format("contiguous_format")
+preserve_format = memory_format("preserve_format")
+channels_last = memory_format("channels_last")
+
+__version__ = "0.1.0"

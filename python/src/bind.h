@@ -1,0 +1,58 @@
+// How a file of bindings adds itself to the module, and the helpers that
+// attach a function to both `ember.<name>` and `Tensor.<name>`.
+//
+//   EMBER_BINDINGS(reduce, 10) {          // name, order (core types first)
+//     def_both(m, "sum", [](const Tensor& t, ...) {...}, py::arg("dim") = py::none(), ...);
+//   }
+#pragma once
+#include "casters.h"
+
+namespace ember::py {
+
+namespace py = pybind11;
+
+using InitFn = void (*)(py::module_&);
+struct BindingRegistrar {
+  BindingRegistrar(const char* name, int order, InitFn fn);
+};
+void run_bindings(py::module_& m);
+void register_exception_translator_once();
+
+// Tensor methods: attached to _C._TensorBase (so subclasses inherit them).
+template <class F, class... Extra> void def_method(const char* name, F&& f, const Extra&... extra) {
+  py::handle cls(reinterpret_cast<PyObject*>(tensor_base_type()));
+  py::cpp_function cf(std::forward<F>(f), py::name(name), py::is_method(cls),
+                      py::sibling(py::getattr(cls, name, py::none())), extra...);
+  py::setattr(cls, name, cf);
+}
+
+// A read-only (or read-write) property on the Tensor type.
+template <class G> void def_property(const char* name, G&& getter) {
+  py::handle cls(reinterpret_cast<PyObject*>(tensor_base_type()));
+  py::cpp_function fget(std::forward<G>(getter), py::is_method(cls));
+  py::object prop = py::module_::import("builtins").attr("property")(fget);
+  py::setattr(cls, name, prop);
+}
+template <class G, class S> void def_property(const char* name, G&& getter, S&& setter) {
+  py::handle cls(reinterpret_cast<PyObject*>(tensor_base_type()));
+  py::cpp_function fget(std::forward<G>(getter), py::is_method(cls));
+  py::cpp_function fset(std::forward<S>(setter), py::is_method(cls));
+  py::object prop = py::module_::import("builtins").attr("property")(fget, fset);
+  py::setattr(cls, name, prop);
+}
+
+// `ember.name(input, ...)` and `input.name(...)`.
+template <class F, class... Extra> void def_both(py::module_& m, const char* name, F&& f, const Extra&... extra) {
+  m.def(name, f, py::arg("input"), extra...);
+  def_method(name, std::forward<F>(f), extra...);
+}
+
+// Releases the GIL around heavy kernels so Python threads can run beside them.
+using nogil = py::call_guard<py::gil_scoped_release>;
+
+}  // namespace ember::py
+
+#define EMBER_BINDINGS(name, order)                                                             \
+  static void ember_bind_##name(::pybind11::module_& m);                                        \
+  static ::ember::py::BindingRegistrar ember_registrar_##name(#name, order, ember_bind_##name); \
+  static void ember_bind_##name(::pybind11::module_& m)

@@ -1,0 +1,234 @@
+// Tensor arithmetic operators through CPython's number protocol: the eager
+// hot path (`a + b`) goes straight from the interpreter to ember::add.
+#include <vector>
+
+#include "casters.h"
+
+namespace ember::py {
+
+namespace {
+
+// Tensor or Python number -> Tensor; false if the object is neither.
+inline bool operand(PyObject* o, Tensor& out) {
+  if (is_tensor(o)) {
+    out = unwrap(o);
+    return true;
+  }
+  if (PyFloat_CheckExact(o)) { out = wrap_scalar(Scalar(PyFloat_AS_DOUBLE(o))); return true; }
+  if (PyBool_Check(o)) { out = wrap_scalar(Scalar(o == Py_True)); return true; }
+  if (PyLong_CheckExact(o)) {
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (!overflow) { out = wrap_scalar(Scalar(int64_t(v))); return true; }
+  }
+  Scalar s;
+  if (scalar_from_object(o, s)) {
+    out = wrap_scalar(s);
+    return true;
+  }
+  PyErr_Clear();
+  return false;
+}
+
+template <class F> PyObject* binary(PyObject* a, PyObject* b, F f) {
+  EMBER_PY_TRY
+  Tensor x, y;
+  if (!operand(a, x) || !operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
+  return wrap(f(x, y));
+  EMBER_PY_CATCH(nullptr)
+}
+
+template <class F> PyObject* inplace(PyObject* a, PyObject* b, F f) {
+  EMBER_PY_TRY
+  Tensor y;
+  if (!is_tensor(a) || !operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
+  Tensor x = unwrap(a);
+  f(x, y);
+  Py_INCREF(a);
+  return a;
+  EMBER_PY_CATCH(nullptr)
+}
+
+template <class F> PyObject* unary(PyObject* a, F f) {
+  EMBER_PY_TRY
+  return wrap(f(unwrap(a)));
+  EMBER_PY_CATCH(nullptr)
+}
+
+PyObject* nb_add(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return add(x, y); }); }
+PyObject* nb_sub(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return sub(x, y); }); }
+PyObject* nb_mul(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(x, y); }); }
+PyObject* nb_truediv(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return div(x, y); }); }
+PyObject* nb_floordiv(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return floor_divide(x, y); }); }
+PyObject* nb_remainder(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return remainder(x, y); }); }
+PyObject* nb_matmul(PyObject* a, PyObject* b) {
+  EMBER_PY_TRY
+  if (!is_tensor(a) || !is_tensor(b)) Py_RETURN_NOTIMPLEMENTED;
+  return wrap(matmul(unwrap(a), unwrap(b)));
+  EMBER_PY_CATCH(nullptr)
+}
+PyObject* nb_and(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return bitwise_and(x, y); }); }
+PyObject* nb_or(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return bitwise_or(x, y); }); }
+PyObject* nb_xor(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return bitwise_xor(x, y); }); }
+PyObject* nb_lshift(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return bitwise_left_shift(x, y); }); }
+PyObject* nb_rshift(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return bitwise_right_shift(x, y); }); }
+
+PyObject* nb_power(PyObject* a, PyObject* b, PyObject*) {
+  EMBER_PY_TRY
+  if (is_tensor(a)) {
+    if (is_tensor(b)) return wrap(pow(unwrap(a), unwrap(b)));
+    Scalar s;
+    if (!scalar_from_object(b, s)) { PyErr_Clear(); Py_RETURN_NOTIMPLEMENTED; }
+    return wrap(pow(unwrap(a), s));
+  }
+  Scalar s;
+  if (!scalar_from_object(a, s)) { PyErr_Clear(); Py_RETURN_NOTIMPLEMENTED; }
+  return wrap(pow(s, unwrap(b)));
+  EMBER_PY_CATCH(nullptr)
+}
+
+PyObject* nb_iadd(PyObject* a, PyObject* b) { return inplace(a, b, [](Tensor& x, const Tensor& y) { add_(x, y); }); }
+PyObject* nb_isub(PyObject* a, PyObject* b) { return inplace(a, b, [](Tensor& x, const Tensor& y) { sub_(x, y); }); }
+PyObject* nb_imul(PyObject* a, PyObject* b) { return inplace(a, b, [](Tensor& x, const Tensor& y) { mul_(x, y); }); }
+PyObject* nb_itruediv(PyObject* a, PyObject* b) { return inplace(a, b, [](Tensor& x, const Tensor& y) { div_(x, y); }); }
+PyObject* nb_ifloordiv(PyObject* a, PyObject* b) { return inplace(a, b, [](Tensor& x, const Tensor& y) { floor_divide_(x, y); }); }
+PyObject* nb_iremainder(PyObject* a, PyObject* b) { return inplace(a, b, [](Tensor& x, const Tensor& y) { remainder_(x, y); }); }
+PyObject* nb_ipower(PyObject* a, PyObject* b, PyObject*) { return inplace(a, b, [](Tensor& x, const Tensor& y) { pow_(x, y); }); }
+PyObject* nb_iand(PyObject* a, PyObject* b) { return inplace(a, b, [](Tensor& x, const Tensor& y) { bitwise_and_(x, y); }); }
+PyObject* nb_ior(PyObject* a, PyObject* b) { return inplace(a, b, [](Tensor& x, const Tensor& y) { bitwise_or_(x, y); }); }
+PyObject* nb_ixor(PyObject* a, PyObject* b) { return inplace(a, b, [](Tensor& x, const Tensor& y) { bitwise_xor_(x, y); }); }
+PyObject* nb_ilshift(PyObject* a, PyObject* b) { return inplace(a, b, [](Tensor& x, const Tensor& y) { bitwise_left_shift_(x, y); }); }
+PyObject* nb_irshift(PyObject* a, PyObject* b) { return inplace(a, b, [](Tensor& x, const Tensor& y) { bitwise_right_shift_(x, y); }); }
+PyObject* nb_imatmul(PyObject* a, PyObject* b) {
+  PyErr_SetString(PyExc_RuntimeError, "In-place matmul is not supported. Use 'a = a @ b' instead of 'a @= b'.");
+  return nullptr;
+}
+
+PyObject* nb_neg(PyObject* a) { return unary(a, [](const Tensor& x) { return neg(x); }); }
+PyObject* nb_pos(PyObject* a) { return unary(a, [](const Tensor& x) { return positive(x); }); }
+PyObject* nb_abs(PyObject* a) { return unary(a, [](const Tensor& x) { return abs(x); }); }
+PyObject* nb_invert(PyObject* a) {
+  return unary(a, [](const Tensor& x) { return x.dtype() == Dtype::Bool ? logical_not(x) : bitwise_not(x); });
+}
+
+int nb_bool(PyObject* a) {
+  EMBER_PY_TRY
+  const Tensor& t = unwrap(a);
+  EMBER_CHECK(t.numel() == 1, "bool", "Boolean value of Tensor with more than one value is ambiguous");
+  return t.item().to_bool() ? 1 : 0;
+  EMBER_PY_CATCH(-1)
+}
+PyObject* nb_float(PyObject* a) {
+  EMBER_PY_TRY
+  const Tensor& t = unwrap(a);
+  EMBER_CHECK(t.numel() == 1, "float", "only one element tensors can be converted to Python scalars");
+  return PyFloat_FromDouble(t.item().to_double());
+  EMBER_PY_CATCH(nullptr)
+}
+PyObject* nb_int(PyObject* a) {
+  EMBER_PY_TRY
+  const Tensor& t = unwrap(a);
+  EMBER_CHECK(t.numel() == 1, "int", "only one element tensors can be converted to Python scalars");
+  return PyLong_FromLongLong(t.item().to_int());
+  EMBER_PY_CATCH(nullptr)
+}
+PyObject* nb_index(PyObject* a) {
+  EMBER_PY_TRY
+  const Tensor& t = unwrap(a);
+  EMBER_CHECK_TYPE(t.numel() == 1 && !is_floating(t.dtype()) && t.dtype() != Dtype::Bool, "__index__",
+                   "only integer tensors of a single element can be converted to an index");
+  return PyLong_FromLongLong(t.item().to_int());
+  EMBER_PY_CATCH(nullptr)
+}
+
+}  // namespace
+
+PyObject* tensor_richcompare(PyObject* a, PyObject* b, int op) {
+  EMBER_PY_TRY
+  Tensor x, y;
+  if (!operand(a, x) || !operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
+  switch (op) {
+    case Py_EQ: return wrap(eq(x, y));
+    case Py_NE: return wrap(ne(x, y));
+    case Py_LT: return wrap(lt(x, y));
+    case Py_LE: return wrap(le(x, y));
+    case Py_GT: return wrap(gt(x, y));
+    case Py_GE: return wrap(ge(x, y));
+  }
+  Py_RETURN_NOTIMPLEMENTED;
+  EMBER_PY_CATCH(nullptr)
+}
+
+// ember.Tensor(...) called directly: the legacy constructor (data, sizes, or nothing).
+PyObject* legacy_tensor_new(PyTypeObject* type, PyObject* args, PyObject* kwargs) {
+  EMBER_PY_TRY
+  if (kwargs && PyDict_Size(kwargs) > 0) {
+    PyErr_SetString(PyExc_TypeError, "Tensor(): keyword arguments are not supported by the legacy constructor");
+    return nullptr;
+  }
+  Py_ssize_t n = PyTuple_GET_SIZE(args);
+  Tensor t;
+  if (n == 0) {
+    t = empty({0}, default_dtype());
+  } else {
+    PyObject* first = PyTuple_GET_ITEM(args, 0);
+    int64_t dummy;
+    if (n == 1 && !int_from_object(first, dummy)) {
+      if (is_tensor(first)) t = unwrap(first);
+      else t = tensor_from_data(first, default_dtype());
+    } else {
+      Shape s;
+      for (Py_ssize_t i = 0; i < n; ++i) {
+        int64_t v;
+        if (!int_from_object(PyTuple_GET_ITEM(args, i), v)) {
+          PyErr_SetString(PyExc_TypeError, "Tensor(): expected a sequence of data or integer sizes");
+          return nullptr;
+        }
+        s.push_back(v);
+      }
+      t = empty(s, default_dtype());
+    }
+  }
+  return wrap_as(type, t);
+  EMBER_PY_CATCH(nullptr)
+}
+
+void fill_number_slots(std::vector<PyType_Slot>& s) {
+  auto add = [&](int slot, void* fn) { s.push_back({slot, fn}); };
+  add(Py_nb_add, (void*)nb_add);
+  add(Py_nb_subtract, (void*)nb_sub);
+  add(Py_nb_multiply, (void*)nb_mul);
+  add(Py_nb_true_divide, (void*)nb_truediv);
+  add(Py_nb_floor_divide, (void*)nb_floordiv);
+  add(Py_nb_remainder, (void*)nb_remainder);
+  add(Py_nb_matrix_multiply, (void*)nb_matmul);
+  add(Py_nb_power, (void*)nb_power);
+  add(Py_nb_and, (void*)nb_and);
+  add(Py_nb_or, (void*)nb_or);
+  add(Py_nb_xor, (void*)nb_xor);
+  add(Py_nb_lshift, (void*)nb_lshift);
+  add(Py_nb_rshift, (void*)nb_rshift);
+  add(Py_nb_inplace_add, (void*)nb_iadd);
+  add(Py_nb_inplace_subtract, (void*)nb_isub);
+  add(Py_nb_inplace_multiply, (void*)nb_imul);
+  add(Py_nb_inplace_true_divide, (void*)nb_itruediv);
+  add(Py_nb_inplace_floor_divide, (void*)nb_ifloordiv);
+  add(Py_nb_inplace_remainder, (void*)nb_iremainder);
+  add(Py_nb_inplace_power, (void*)nb_ipower);
+  add(Py_nb_inplace_and, (void*)nb_iand);
+  add(Py_nb_inplace_or, (void*)nb_ior);
+  add(Py_nb_inplace_xor, (void*)nb_ixor);
+  add(Py_nb_inplace_lshift, (void*)nb_ilshift);
+  add(Py_nb_inplace_rshift, (void*)nb_irshift);
+  add(Py_nb_inplace_matrix_multiply, (void*)nb_imatmul);
+  add(Py_nb_negative, (void*)nb_neg);
+  add(Py_nb_positive, (void*)nb_pos);
+  add(Py_nb_absolute, (void*)nb_abs);
+  add(Py_nb_invert, (void*)nb_invert);
+  add(Py_nb_bool, (void*)nb_bool);
+  add(Py_nb_float, (void*)nb_float);
+  add(Py_nb_int, (void*)nb_int);
+  add(Py_nb_index, (void*)nb_index);
+}
+
+}  // namespace ember::py

@@ -1,0 +1,245 @@
+// The backward pass: dependency counting from the roots, then nodes run when
+// all their incoming gradients are in, newest first (like torch's ordering),
+// on the calling thread.
+#include "ember/autograd/engine.h"
+
+#include <queue>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ember/autograd/function.h"
+#include "ember/autograd/hooks.h"
+#include "ember/ops/ops.h"
+
+namespace ember::autograd {
+
+namespace {
+
+struct GraphRoot : Node {
+  TensorList grads;
+  TensorList apply(TensorList&&) override { return grads; }
+  std::string name() const override { return "GraphRoot"; }
+};
+
+struct NodeState {
+  int dependencies = 0;
+  TensorList buffer;
+  bool needed = true;
+};
+
+void accumulate_slot(Tensor& slot, Tensor g) {
+  if (!slot.defined()) slot = std::move(g);
+  else slot = add(slot, g);
+}
+
+// Make a backward output fit the forward input it belongs to.
+Tensor fit_gradient(const Node& node, size_t i, Tensor g) {
+  const InputMeta& im = node.input_meta[i];
+  if (g.sizes() != im.shape) {
+    EMBER_CHECK(is_expandable_to(im.shape, g.sizes()), "backward", "Function ", node.name(),
+                " returned an invalid gradient at index ", i, " - got ", shape_str(g.sizes()),
+                " but expected shape compatible with ", shape_str(im.shape));
+    g = sum_to(g, im.shape);
+  }
+  if (g.dtype() != im.dtype) g = g.to(im.dtype);
+  return g;
+}
+
+struct Capture {
+  Node* node;
+  uint32_t input_nr;
+};
+
+TensorList run(const TensorList& roots, const TensorList& grad_roots, bool keep_graph, bool create_graph,
+               const TensorList& inputs, bool accumulate) {
+  EMBER_CHECK(grad_roots.empty() || grad_roots.size() == roots.size(), "backward", "got ", grad_roots.size(),
+              " gradients for ", roots.size(), " tensors");
+  auto root = std::make_shared<GraphRoot>();
+  for (size_t i = 0; i < roots.size(); ++i) {
+    const Tensor& r = roots[i];
+    EMBER_CHECK(requires_grad(r), "backward", "element ", i, " of tensors does not require grad and does not have a grad_fn");
+    Tensor g = i < grad_roots.size() ? grad_roots[i] : Tensor();
+    if (!g.defined()) {
+      EMBER_CHECK(r.numel() == 1, "backward", "grad can be implicitly created only for scalar outputs");
+      g = ones_like(r);
+    } else {
+      EMBER_CHECK(g.sizes() == r.sizes(), "backward", "Mismatch in shape: grad_output[", i, "] has a shape of ",
+                  shape_str(g.sizes()), " and output[", i, "] has a shape of ", shape_str(r.sizes()), ".");
+    }
+    root->grads.push_back(g);
+    root->next_edges.push_back(gradient_edge(r));
+    root->input_meta.push_back({r.sizes(), r.dtype()});
+  }
+
+  // Discover the graph and count dependencies.
+  std::unordered_map<Node*, NodeState> state;
+  std::vector<Node*> order;  // discovery order, for the "needed" pass
+  {
+    std::vector<Node*> stack{root.get()};
+    state[root.get()];
+    while (!stack.empty()) {
+      Node* n = stack.back();
+      stack.pop_back();
+      order.push_back(n);
+      for (auto& e : n->next_edges) {
+        if (!e.valid()) continue;
+        auto [it, fresh] = state.try_emplace(e.fn.get());
+        it->second.dependencies++;
+        if (fresh) stack.push_back(e.fn.get());
+      }
+    }
+  }
+
+  // With explicit inputs: capture their gradients, run only nodes that lead to them.
+  std::vector<Capture> captures;
+  std::unordered_map<Node*, std::vector<size_t>> capture_at;
+  if (!inputs.empty()) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      const Tensor& t = inputs[i];
+      EMBER_CHECK(requires_grad(t), "grad", "One of the differentiated Tensors does not require grad");
+      Edge e = gradient_edge(t);
+      captures.push_back({e.fn.get(), e.input_nr});
+      capture_at[e.fn.get()].push_back(i);
+    }
+    // needed(n) = n is captured or reaches a captured node. Iterate to a fixed point over discovery order reversed.
+    for (auto& [n, s] : state) s.needed = capture_at.count(n) > 0;
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        auto& s = state[*it];
+        if (s.needed) continue;
+        for (auto& e : (*it)->next_edges)
+          if (e.valid() && state[e.fn.get()].needed) { s.needed = true; changed = true; break; }
+      }
+    }
+  }
+  TensorList captured(inputs.size());
+
+  auto cmp = [](Node* a, Node* b) { return a->sequence_nr < b->sequence_nr; };
+  std::priority_queue<Node*, std::vector<Node*>, decltype(cmp)> ready(cmp);
+  ready.push(root.get());
+  GradModeGuard mode(create_graph);
+
+  while (!ready.empty()) {
+    Node* n = ready.top();
+    ready.pop();
+    NodeState& st = state[n];
+    TensorList grads = std::move(st.buffer);
+    grads.resize(n->num_outputs);
+
+    bool any = n == root.get();
+    for (auto& g : grads) any = any || g.defined();
+
+    // Tensor hooks for this node's outputs (and retain_grad).
+    if (any) {
+      for (auto& [idx, hook] : n->tensor_pre_hooks) {
+        if (idx < grads.size() && grads[idx].defined()) {
+          Tensor r = hook(grads[idx]);
+          if (r.defined()) grads[idx] = r;
+        }
+      }
+      for (auto& hook : n->pre_hooks) {
+        TensorList r = hook(grads);
+        if (!r.empty()) grads = std::move(r);
+      }
+    }
+
+    bool is_leaf_acc = dynamic_cast<AccumulateGrad*>(n) != nullptr;
+    if (auto it = capture_at.find(n); it != capture_at.end()) {
+      for (size_t ci : it->second) {
+        Tensor g = grads[captures[ci].input_nr];
+        if (is_leaf_acc && g.defined())
+          for (auto& h : meta(static_cast<AccumulateGrad*>(n)->variable).hooks) {
+            Tensor r = h(g);
+            if (r.defined()) g = r;
+          }
+        captured[ci] = g;
+      }
+    }
+
+    bool execute = any && (inputs.empty() ? true : (!is_leaf_acc && st.needed));
+    if (execute && !inputs.empty()) {
+      // run only if some child is needed
+      bool child_needed = false;
+      for (auto& e : n->next_edges)
+        if (e.valid() && state[e.fn.get()].needed) child_needed = true;
+      execute = child_needed;
+    }
+
+    TensorList outs;
+    if (execute) {
+      for (size_t i = 0; i < grads.size(); ++i)
+        if (!grads[i].defined() && i < n->output_shapes.size())
+          grads[i] = zeros(n->output_shapes[i], n->output_dtypes[i]);
+      TensorList grads_in = n->post_hooks.empty() ? TensorList() : grads;
+      {
+        CurrentNodeGuard cg(n);
+        outs = n->apply(std::move(grads));
+      }
+      EMBER_CHECK(outs.size() == n->next_edges.size() || is_leaf_acc, "backward", "function ", n->name(), " returned ",
+                  outs.size(), " gradients, expected ", n->next_edges.size());
+      for (auto& hook : n->post_hooks) {
+        TensorList r = hook(outs, grads_in);
+        if (!r.empty()) outs = std::move(r);
+      }
+      if (anomaly_enabled() && anomaly_check_nan()) {
+        for (size_t i = 0; i < outs.size(); ++i) {
+          if (outs[i].defined() && is_floating(outs[i].dtype()) && any_true(isnan(outs[i]))) {
+            EMBER_FAIL("backward", "Function '", n->name(), "' returned nan values in its ", i, "th output.",
+                       n->creation_trace.empty() ? "" : "\nThe forward call that created it:\n" + n->creation_trace);
+          }
+        }
+      }
+    }
+    if (!keep_graph && n != root.get()) n->release_variables();
+
+    for (size_t i = 0; i < n->next_edges.size(); ++i) {
+      auto& e = n->next_edges[i];
+      if (!e.valid()) continue;
+      NodeState& cs = state[e.fn.get()];
+      if (execute && i < outs.size() && outs[i].defined() && cs.needed) {
+        Tensor g = n == root.get() ? outs[i] : fit_gradient(*n, i, std::move(outs[i]));
+        if (cs.buffer.size() < e.fn->num_outputs) cs.buffer.resize(e.fn->num_outputs);
+        accumulate_slot(cs.buffer[e.input_nr], std::move(g));
+      }
+      if (--cs.dependencies == 0) ready.push(e.fn.get());
+    }
+  }
+
+  if (accumulate && !inputs.empty()) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      if (!captured[i].defined()) continue;
+      auto& m = meta(inputs[i]);
+      if (m.grad_fn) {
+        Tensor g = captured[i];
+        m.grad = m.grad.defined() ? add(m.grad, g) : (create_graph ? g : g.detach().clone());
+      } else {
+        accumulate_into_grad(inputs[i], captured[i]);
+      }
+    }
+  }
+  return captured;
+}
+
+}  // namespace
+
+void backward(const TensorList& roots, const TensorList& grad_roots, std::optional<bool> retain_graph,
+              bool create_graph, const TensorList& inputs) {
+  run(roots, grad_roots, retain_graph.value_or(create_graph), create_graph, inputs, true);
+}
+
+TensorList grad(const TensorList& roots, const TensorList& inputs, const TensorList& grad_roots,
+                std::optional<bool> retain_graph, bool create_graph, bool allow_unused) {
+  EMBER_CHECK(!inputs.empty(), "grad", "grad requires non-empty inputs.");
+  TensorList out = run(roots, grad_roots, retain_graph.value_or(create_graph), create_graph, inputs, false);
+  for (size_t i = 0; i < out.size(); ++i) {
+    EMBER_CHECK(out[i].defined() || allow_unused, "grad",
+                "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True "
+                "if this is the desired behavior.");
+    if (out[i].defined() && !create_graph) out[i] = out[i].detach();
+  }
+  return out;
+}
+
+}  // namespace ember::autograd

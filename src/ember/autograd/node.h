@@ -1,0 +1,104 @@
+// A node of the backward graph: a function from the gradients of an op's
+// outputs to the gradients of its inputs, with edges to the nodes that
+// produced those inputs.
+#pragma once
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ember/core/tensor.h"
+
+namespace ember::autograd {
+
+struct Node;
+
+struct Edge {
+  std::shared_ptr<Node> fn;
+  uint32_t input_nr = 0;  // which of fn's gradient inputs this edge feeds
+  bool valid() const { return bool(fn); }
+};
+
+// What the engine needs to shape a gradient for one input of the op.
+struct InputMeta {
+  Shape shape;
+  Dtype dtype = Dtype::Float32;
+};
+
+uint64_t next_sequence_nr();
+
+struct Node : std::enable_shared_from_this<Node> {
+  Node() : sequence_nr(next_sequence_nr()) {}
+  virtual ~Node() = default;
+
+  // grads: one per forward output (undefined ones are zero-filled by the engine).
+  // Returns one gradient per next edge (undefined = no gradient).
+  virtual TensorList apply(TensorList&& grads) = 0;
+  virtual std::string name() const = 0;
+  // Drop saved tensors after a backward that does not retain the graph.
+  virtual void release_variables() {}
+
+  bool needs_input_grad(size_t i) const { return i < next_edges.size() && next_edges[i].valid(); }
+
+  uint64_t sequence_nr;
+  uint32_t num_outputs = 1;             // forward outputs, i.e. gradient inputs of apply
+  std::vector<Shape> output_shapes;     // to zero-fill gradients of unused outputs
+  std::vector<Dtype> output_dtypes;
+  std::vector<Edge> next_edges;         // one per forward input
+  std::vector<InputMeta> input_meta;    // one per forward input
+
+  // Hooks. Tensor hooks: keyed by output index, may replace the gradient.
+  std::vector<std::pair<uint32_t, std::function<Tensor(const Tensor&)>>> tensor_pre_hooks;
+  // Node hooks (grad_fn.register_prehook / register_hook).
+  std::vector<std::function<TensorList(const TensorList&)>> pre_hooks;
+  std::vector<std::function<TensorList(const TensorList&, const TensorList&)>> post_hooks;
+  // Where the forward op was created (filled in anomaly mode).
+  std::string creation_trace;
+};
+
+// Leaves: adds incoming gradients into tensor.grad.
+struct AccumulateGrad : Node {
+  explicit AccumulateGrad(Tensor v);
+  TensorList apply(TensorList&& grads) override;
+  std::string name() const override { return "AccumulateGrad"; }
+  Tensor variable;  // leaves keep this node alive weakly, the node keeps the leaf alive
+};
+
+// A node built from a lambda; what ops use through record().
+template <class F> struct FnNode : Node {
+  FnNode(const char* n, F&& f) : name_(n), fn_(std::move(f)), alive_(true) {}
+  TensorList apply(TensorList&& grads) override;
+  std::string name() const override { return name_; }
+  void release_variables() override {
+    if (alive_) {
+      alive_ = false;
+      fn_.~F();
+    }
+  }
+  ~FnNode() override { release_variables(); }
+
+ private:
+  const char* name_;
+  union { F fn_; };
+  bool alive_;
+};
+
+[[noreturn]] void throw_freed_graph(const std::string& node_name);
+
+template <class F> TensorList FnNode<F>::apply(TensorList&& grads) {
+  if (!alive_) throw_freed_graph(name_);
+  if constexpr (std::is_invocable_v<F&, TensorList&&, const Node&>) return fn_(std::move(grads), *this);
+  else if constexpr (std::is_invocable_v<F&, TensorList&&>) return fn_(std::move(grads));
+  else if constexpr (std::is_invocable_v<F&, const Tensor&, const Node&>) return fn_(grads[0], *this);
+  else return fn_(grads[0]);
+}
+
+// The node that made a tensor (grad_fn, or the leaf's accumulator), with the output index.
+Edge gradient_edge(const Tensor& t);
+std::shared_ptr<Node> grad_accumulator(const Tensor& t);
+
+// The node currently running backward on this thread (saved outputs re-attach to it).
+Node* current_node();
+
+}  // namespace ember::autograd

@@ -1,0 +1,28 @@
+// Tensors kept for backward. The version seen at save time is checked when the
+// tensor is used, so an in-place change in between raises instead of giving a
+// wrong gradient. An op's own output is kept without its grad_fn (that would be
+// a reference cycle) and re-attached to the running node when unpacked.
+#pragma once
+#include "ember/autograd/node.h"
+
+namespace ember::autograd {
+
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  SavedTensor(const Tensor& t, bool is_output, uint32_t output_nr = 0);
+  Tensor unpack() const;
+  bool defined() const { return data_.defined(); }
+
+ private:
+  Tensor data_;
+  uint32_t version_ = 0;
+  uint32_t output_nr_ = 0;
+  bool is_output_ = false;
+  bool requires_grad_ = false;
+};
+
+inline SavedTensor save(const Tensor& t) { return SavedTensor(t, false); }
+inline SavedTensor save_output(const Tensor& t, uint32_t output_nr = 0) { return SavedTensor(t, true, output_nr); }
+
+}  // namespace ember::autograd

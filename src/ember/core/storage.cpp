@@ -1,0 +1,30 @@
+#include "ember/core/storage.h"
+
+#include "ember/core/allocator.h"
+
+namespace ember {
+
+Ref<Storage> Storage::allocate(size_t nbytes, Device device) {
+  check_device_available(device, "allocate");
+  Ref<Storage> s(new Storage());
+  s->data_ = cpu_allocator::allocate(nbytes);
+  s->nbytes_ = nbytes;
+  s->device_ = device;
+  return s;
+}
+
+Ref<Storage> Storage::wrap(void* data, size_t nbytes, std::function<void()> deleter, Device device) {
+  Ref<Storage> s(new Storage());
+  s->data_ = data;
+  s->nbytes_ = nbytes;
+  s->device_ = device;
+  s->deleter_ = deleter ? std::move(deleter) : [] {};
+  return s;
+}
+
+Storage::~Storage() {
+  if (deleter_) deleter_();
+  else cpu_allocator::deallocate(data_, nbytes_);
+}
+
+}  // namespace ember

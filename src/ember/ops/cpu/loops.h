@@ -1,0 +1,130 @@
+// The shared strided iterator for elementwise kernels. Broadcasting, views and
+// threading are solved here once; a kernel is a scalar functor.
+//
+//   ElementwiseLoop L(out, {&a, &b});            // out first; inputs already in their compute dtype
+//   run_elementwise<float, float>(L, [](float x, float y) { return x + y; });
+//
+// Operands are broadcast to out's shape, dimensions are ordered by out's
+// strides and merged where every operand is contiguous across them, so most
+// calls end as one flat loop the compiler vectorizes.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+#include "ember/core/parallel.h"
+#include "ember/core/tensor.h"
+
+namespace ember::cpu {
+
+constexpr int kMaxOperands = 5;
+
+struct ElementwiseLoop {
+  // `out` must already have the broadcast shape; inputs must be broadcastable to it.
+  ElementwiseLoop(const Tensor& out, std::initializer_list<const Tensor*> inputs);
+
+  int ntensors = 0;
+  int64_t numel = 0;
+  std::vector<int64_t> shape;                              // dim 0 is the innermost
+  std::vector<std::array<int64_t, kMaxOperands>> strides;  // bytes, per dim per operand
+  std::array<char*, kMaxOperands> data{};
+
+  // Calls fn(char** ptrs, const int64_t* inner_strides, int64_t n) over runs of the
+  // innermost dimension, splitting the index space over threads when it is large.
+  template <class F> void for_each(F&& fn, int64_t grain = kGrainElementwise) const;
+  bool is_flat_contiguous(const std::array<int64_t, kMaxOperands>& elem_sizes) const;
+};
+
+template <class F> void ElementwiseLoop::for_each(F&& fn, int64_t grain) const {
+  if (numel == 0) return;
+  const int nd = int(shape.size());
+  const int nt = ntensors;
+  parallel_for(0, numel, grain, [&](int64_t begin, int64_t end) {
+    // multi-index of `begin`
+    int64_t idx[16] = {0};
+    std::vector<int64_t> idx_heap;
+    int64_t* ix = idx;
+    if (nd > 16) { idx_heap.assign(nd, 0); ix = idx_heap.data(); }
+    int64_t rem = begin;
+    for (int d = 0; d < nd; ++d) { ix[d] = rem % shape[d]; rem /= shape[d]; }
+    std::array<char*, kMaxOperands> ptrs;
+    for (int t = 0; t < nt; ++t) {
+      char* p = data[t];
+      for (int d = 0; d < nd; ++d) p += ix[d] * strides[d][t];
+      ptrs[t] = p;
+    }
+    const int64_t* inner = nd ? strides[0].data() : nullptr;
+    std::array<int64_t, kMaxOperands> zero{};
+    if (!inner) inner = zero.data();
+    int64_t pos = begin;
+    while (pos < end) {
+      int64_t n = nd ? std::min(shape[0] - ix[0], end - pos) : 1;
+      fn(ptrs.data(), inner, n);
+      pos += n;
+      if (pos >= end) break;
+      // advance: inner dim done (ix[0] + n == shape[0]); carry into outer dims
+      for (int t = 0; t < nt; ++t) ptrs[t] += (n) * strides[0][t];
+      ix[0] += n;
+      for (int d = 0; d < nd && ix[d] == shape[d]; ++d) {
+        for (int t = 0; t < nt; ++t) ptrs[t] -= shape[d] * strides[d][t];
+        ix[d] = 0;
+        if (d + 1 < nd) {
+          ix[d + 1]++;
+          for (int t = 0; t < nt; ++t) ptrs[t] += strides[d + 1][t];
+        }
+      }
+    }
+  });
+}
+
+namespace detail {
+template <class T> inline compute_t<T> load(const char* p) { return compute_t<T>(*reinterpret_cast<const T*>(p)); }
+template <class T, class V> inline void store(char* p, V v) { *reinterpret_cast<T*>(p) = T(v); }
+}  // namespace detail
+
+// Runs out = f(in...) elementwise. Out is the storage type of the output, In...
+// the storage types of the inputs; f receives compute types (float for 16-bit floats).
+template <class Out, class... In, class F> void run_elementwise(const ElementwiseLoop& L, F&& f, int64_t grain = kGrainElementwise) {
+  constexpr int N = sizeof...(In);
+  L.for_each([&](char** p, const int64_t* s, int64_t n) {
+    auto body = [&]<size_t... I>(std::index_sequence<I...>) {
+      constexpr std::array<int64_t, N + 1> sizes{int64_t(sizeof(Out)), int64_t(sizeof(In))...};
+      bool contiguous = ((s[0] == sizes[0]) && ... && (s[I + 1] == sizes[I + 1]));
+      if (contiguous) {
+        Out* __restrict o = reinterpret_cast<Out*>(p[0]);
+        std::tuple<const In*...> in{reinterpret_cast<const In*>(p[I + 1])...};
+        for (int64_t i = 0; i < n; ++i) o[i] = Out(f(compute_t<In>(std::get<I>(in)[i])...));
+        return;
+      }
+      if constexpr (N == 2) {
+        // one operand broadcast along the inner dim: keep it in a register
+        if (s[0] == sizes[0] && s[1] == sizes[1] && s[2] == 0) {
+          using B = std::tuple_element_t<1, std::tuple<In...>>;
+          using A = std::tuple_element_t<0, std::tuple<In...>>;
+          Out* __restrict o = reinterpret_cast<Out*>(p[0]);
+          const A* a = reinterpret_cast<const A*>(p[1]);
+          const auto b = detail::load<B>(p[2]);
+          for (int64_t i = 0; i < n; ++i) o[i] = Out(f(compute_t<A>(a[i]), b));
+          return;
+        }
+        if (s[0] == sizes[0] && s[1] == 0 && s[2] == sizes[2]) {
+          using B = std::tuple_element_t<1, std::tuple<In...>>;
+          using A = std::tuple_element_t<0, std::tuple<In...>>;
+          Out* __restrict o = reinterpret_cast<Out*>(p[0]);
+          const auto a = detail::load<A>(p[1]);
+          const B* b = reinterpret_cast<const B*>(p[2]);
+          for (int64_t i = 0; i < n; ++i) o[i] = Out(f(a, compute_t<B>(b[i])));
+          return;
+        }
+      }
+      for (int64_t i = 0; i < n; ++i)
+        detail::store<Out>(p[0] + i * s[0], f(detail::load<In>(p[I + 1] + i * s[I + 1])...));
+    };
+    body(std::make_index_sequence<N>{});
+  }, grain);
+}
+
+}  // namespace ember::cpu

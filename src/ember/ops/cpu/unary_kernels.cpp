@@ -1,0 +1,203 @@
+// Unary elementwise kernels. Float ops compute in float for 16-bit types.
+#include <cmath>
+
+#include "ember/ops/cpu/kernels.h"
+#include "ember/ops/cpu/loops.h"
+#include "ember/ops/cpu/math.h"
+
+namespace ember::cpu {
+
+namespace {
+
+template <class C> inline C sigmoid(C x) { return C(1) / (C(1) + std::exp(-x)); }
+
+template <class T> void float_op(UnaryOp op, const ElementwiseLoop& L, const UnaryParams& p) {
+  using C = compute_t<T>;
+  const C pa = C(p.a), pb = C(p.b), pc = C(p.c);
+#define RUN(expr) run_elementwise<T, T>(L, [=](C x) -> C { return expr; }); return
+  switch (op) {
+    case UnaryOp::Exp: RUN(std::exp(x));
+    case UnaryOp::Exp2: RUN(std::exp2(x));
+    case UnaryOp::Expm1: RUN(std::expm1(x));
+    case UnaryOp::Log: RUN(std::log(x));
+    case UnaryOp::Log2: RUN(std::log2(x));
+    case UnaryOp::Log10: RUN(std::log10(x));
+    case UnaryOp::Log1p: RUN(std::log1p(x));
+    case UnaryOp::Sqrt: RUN(std::sqrt(x));
+    case UnaryOp::Rsqrt: RUN(C(1) / std::sqrt(x));
+    case UnaryOp::Sin: RUN(std::sin(x));
+    case UnaryOp::Cos: RUN(std::cos(x));
+    case UnaryOp::Tan: RUN(std::tan(x));
+    case UnaryOp::Asin: RUN(std::asin(x));
+    case UnaryOp::Acos: RUN(std::acos(x));
+    case UnaryOp::Atan: RUN(std::atan(x));
+    case UnaryOp::Sinh: RUN(std::sinh(x));
+    case UnaryOp::Cosh: RUN(std::cosh(x));
+    case UnaryOp::Tanh: RUN(std::tanh(x));
+    case UnaryOp::Asinh: RUN(std::asinh(x));
+    case UnaryOp::Acosh: RUN(std::acosh(x));
+    case UnaryOp::Atanh: RUN(std::atanh(x));
+    case UnaryOp::Sigmoid: RUN(sigmoid(x));
+    case UnaryOp::Erf: RUN(std::erf(x));
+    case UnaryOp::Erfc: RUN(std::erfc(x));
+    case UnaryOp::Erfinv: RUN(erfinv(x));
+    case UnaryOp::Frac: RUN(x - std::trunc(x));
+    case UnaryOp::Reciprocal: RUN(C(1) / x);
+    case UnaryOp::Silu: RUN(x / (C(1) + std::exp(-x)));
+    case UnaryOp::Mish: RUN(x * std::tanh(std::log1p(std::exp(x))));
+    case UnaryOp::Hardsigmoid: RUN(x <= C(-3) ? C(0) : x >= C(3) ? C(1) : x / C(6) + C(0.5));
+    case UnaryOp::Hardswish: RUN(x <= C(-3) ? C(0) : x >= C(3) ? x : x * (x + C(3)) / C(6));
+    case UnaryOp::Selu: {
+      constexpr double alpha = 1.6732632423543772848170429916717, scale = 1.0507009873554804934193349852946;
+      RUN(x > 0 ? C(scale) * x : C(scale * alpha) * std::expm1(x));
+    }
+    case UnaryOp::Lgamma: RUN(std::lgamma(x));
+    case UnaryOp::Digamma: RUN(digamma(x));
+    case UnaryOp::Trigamma: RUN(trigamma(x));
+    case UnaryOp::Sinc: RUN(x == C(0) ? C(1) : std::sin(C(M_PI) * x) / (C(M_PI) * x));
+    case UnaryOp::Deg2rad: RUN(x * C(M_PI / 180.0));
+    case UnaryOp::Rad2deg: RUN(x * C(180.0 / M_PI));
+    case UnaryOp::Logit: {  // a: eps (< 0 means none)
+      if (p.a < 0) RUN(std::log(x / (C(1) - x)));
+      RUN(([=] { C z = x < pa ? pa : (x > C(1) - pa ? C(1) - pa : x); return std::log(z / (C(1) - z)); })());
+    }
+    case UnaryOp::GeluExact: RUN(C(0.5) * x * (C(1) + std::erf(x * C(M_SQRT1_2))));
+    case UnaryOp::GeluTanh: {
+      const C k = C(M_SQRT2 * M_2_SQRTPI * 0.5);
+      RUN(C(0.5) * x * (C(1) + std::tanh(k * (x + C(0.044715) * x * x * x))));
+    }
+    case UnaryOp::Softplus:  // a: beta, b: threshold
+      RUN(x * pa > pb ? x : std::log1p(std::exp(x * pa)) / pa);
+    case UnaryOp::Elu:  // a: alpha, b: scale, c: input_scale
+      RUN(x > 0 ? x * pb : pa * pb * std::expm1(x * pc));
+    case UnaryOp::LeakyRelu: RUN(x > 0 ? x : x * pa);
+    case UnaryOp::Hardtanh: RUN(x < pa ? pa : x > pb ? pb : x);
+    case UnaryOp::Logsigmoid: RUN(std::min(x, C(0)) - std::log1p(std::exp(-std::abs(x))));
+    case UnaryOp::Hardshrink: RUN((x >= -pa && x <= pa) ? C(0) : x);
+    case UnaryOp::Softshrink: RUN(x > pa ? x - pa : x < -pa ? x + pa : C(0));
+    case UnaryOp::Tanhshrink: RUN(x - std::tanh(x));
+    case UnaryOp::Softsign: RUN(x / (C(1) + std::abs(x)));
+    case UnaryOp::Threshold: RUN(x > pa ? x : pb);  // a: threshold, b: value
+    case UnaryOp::Round: {
+      if (p.a == 0) RUN(std::nearbyint(x));
+      // a: 10^decimals (torch: nearbyint(x * ten_pow) / ten_pow, negative decimals divide first)
+      if (p.b > 0) RUN(std::nearbyint(x * pa) / pa);
+      RUN(std::nearbyint(x / pa) * pa);
+    }
+    case UnaryOp::NanToNum:  // a: nan, b: posinf, c: neginf
+      RUN(x != x ? pa : x == INFINITY ? pb : x == -INFINITY ? pc : x);
+    case UnaryOp::PowScalar: {  // a: exponent
+      if (p.a == 2) RUN(x * x);
+      if (p.a == 3) RUN(x * x * x);
+      if (p.a == 0.5) RUN(std::sqrt(x));
+      if (p.a == -1) RUN(C(1) / x);
+      if (p.a == -2) RUN(C(1) / (x * x));
+      if (p.a == 1) RUN(x);
+      RUN(std::pow(x, pa));
+    }
+    case UnaryOp::RPowScalar: RUN(std::pow(pa, x));  // a: base
+    default: break;
+  }
+#undef RUN
+  EMBER_FAIL("unary", "kernel not available for this dtype");
+}
+
+template <class T> void any_op(UnaryOp op, const ElementwiseLoop& L) {
+  using C = compute_t<T>;
+#define RUN(expr) run_elementwise<T, T>(L, [=](C x) -> C { return expr; }); return
+  if constexpr (std::is_same_v<T, bool>) {
+    switch (op) {
+      case UnaryOp::Abs: case UnaryOp::Sign: case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Trunc:
+      case UnaryOp::Positive: case UnaryOp::Relu:
+        RUN(x);
+      case UnaryOp::Square: RUN(x);
+      default: break;
+    }
+  } else {
+    switch (op) {
+      case UnaryOp::Neg: RUN(C(-x));
+      case UnaryOp::Abs: if constexpr (std::is_unsigned_v<C>) { RUN(x); } else { RUN(x < 0 ? C(-x) : x); }
+      case UnaryOp::Sign:
+        if constexpr (is_floating_v<T>) { RUN(x != x ? x : C((C(0) < x) - (x < C(0)))); } else { RUN(C((C(0) < x) - (x < C(0)))); }
+      case UnaryOp::Floor: if constexpr (is_floating_v<T>) { RUN(std::floor(x)); } else { RUN(x); }
+      case UnaryOp::Ceil: if constexpr (is_floating_v<T>) { RUN(std::ceil(x)); } else { RUN(x); }
+      case UnaryOp::Trunc: if constexpr (is_floating_v<T>) { RUN(std::trunc(x)); } else { RUN(x); }
+      case UnaryOp::Square: RUN(C(x * x));
+      case UnaryOp::Relu: if constexpr (is_floating_v<T>) { RUN(x != x ? x : (x > C(0) ? x : C(0))); } else { RUN(x > C(0) ? x : C(0)); }
+      case UnaryOp::Positive: RUN(x);
+      default: break;
+    }
+  }
+#undef RUN
+  EMBER_FAIL("unary", "kernel not available for this dtype");
+}
+
+template <class T> void predicate_op(UnaryOp op, const ElementwiseLoop& L) {
+  using C = compute_t<T>;
+#define RUN(expr) run_elementwise<bool, T>(L, [=](C x) -> bool { return expr; }); return
+  if constexpr (is_floating_v<T>) {
+    switch (op) {
+      case UnaryOp::Isnan: RUN(x != x);
+      case UnaryOp::Isinf: RUN(std::isinf(x));
+      case UnaryOp::Isposinf: RUN(x == C(INFINITY));
+      case UnaryOp::Isneginf: RUN(x == C(-INFINITY));
+      case UnaryOp::Isfinite: RUN(std::isfinite(x));
+      // copysign instead of std::signbit: GCC 12 -O3 crashes vectorizing the latter
+      case UnaryOp::Signbit: RUN(std::copysign(C(1), x) < C(0));
+      case UnaryOp::LogicalNot: RUN(x == C(0));
+      default: break;
+    }
+  } else {
+    switch (op) {
+      case UnaryOp::Isnan: case UnaryOp::Isinf: case UnaryOp::Isposinf: case UnaryOp::Isneginf: RUN(false);
+      case UnaryOp::Isfinite: RUN(true);
+      case UnaryOp::Signbit: if constexpr (std::is_signed_v<C>) { RUN(x < 0); } else { RUN(false); }
+      case UnaryOp::LogicalNot: RUN(!x);
+      default: break;
+    }
+  }
+#undef RUN
+  EMBER_FAIL("unary", "kernel not available for this dtype");
+}
+
+bool is_float_kernel(UnaryOp op) {
+  switch (op) {
+#define EMBER_CASE(n) case UnaryOp::n:
+    EMBER_FLOAT_UNARY_KERNELS(EMBER_CASE)
+#undef EMBER_CASE
+    return true;
+    default: return false;
+  }
+}
+bool is_predicate(UnaryOp op) {
+  switch (op) {
+#define EMBER_CASE(n) case UnaryOp::n:
+    EMBER_PREDICATE_UNARY_KERNELS(EMBER_CASE)
+#undef EMBER_CASE
+    return true;
+    default: return false;
+  }
+}
+
+}  // namespace
+
+void unary_kernel(UnaryOp op, const Tensor& out, const Tensor& in, UnaryParams p) {
+  if (out.numel() == 0) return;
+  ElementwiseLoop L(out, {&in});
+  if (is_predicate(op)) {
+    visit_dtype(in.dtype(), [&](auto tag) { predicate_op<typename decltype(tag)::type>(op, L); });
+  } else if (op == UnaryOp::BitwiseNot) {
+    visit_dtype(in.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      if constexpr (std::is_same_v<T, bool>) run_elementwise<T, T>(L, [](bool x) { return !x; });
+      else if constexpr (!is_floating_v<T>) run_elementwise<T, T>(L, [](T x) { return T(~x); });
+    });
+  } else if (is_float_kernel(op)) {
+    EMBER_CHECK(is_floating(in.dtype()), "unary", "expected a floating point input, got ", dtype_name(in.dtype()));
+    visit_floating(in.dtype(), [&](auto tag) { float_op<typename decltype(tag)::type>(op, L, p); });
+  } else {
+    visit_dtype(in.dtype(), [&](auto tag) { any_op<typename decltype(tag)::type>(op, L); });
+  }
+}
+
+}  // namespace ember::cpu
