@@ -205,6 +205,10 @@ void check_inplace(const Tensor& self, const char* op) {
   EMBER_CHECK(!(m->requires_grad && !m->grad_fn && !m->is_view()), op,
               "a leaf Variable that requires grad is being used in an in-place operation.");
   if (m->is_view()) {
+    EMBER_CHECK(!(m->multi_output_view && m->grad_fn), op, "Output ", m->output_nr, " of ", m->grad_fn ? m->grad_fn->name() : "",
+                " is a view and is being modified inplace. This view is the output of a function that returns multiple "
+                "views. Such functions do not allow the output views to be modified inplace. You should replace the "
+                "inplace operation by an out-of-place one.");
     auto* bm = meta_if(m->base);
     EMBER_CHECK(!(bm && bm->requires_grad && !bm->grad_fn), op,
                 "a view of a leaf Variable that requires grad is being used in an in-place operation.");
