@@ -153,7 +153,13 @@ Tensor flip(const Tensor& t, const Dims& dims) {
     st[w] = -st[w];
   }
   Tensor out = empty(t.sizes(), t.dtype());
-  if (t.numel() > 0) cpu::copy_kernel(out, make_view(t, t.sizes(), st, off));
+  if (t.numel() > 0 && t.is_contiguous() && t.dim() > 0 && t.sizes().back() >= 16) {
+    // whole rows (reversed when the last dim flips)
+    std::vector<bool> f(flipped.begin(), flipped.begin() + t.dim());
+    cpu::flip_kernel(out, t, f);
+  } else if (t.numel() > 0) {
+    cpu::copy_kernel(out, make_view(t, t.sizes(), st, off));
+  }
   if (autograd::needs_grad(t))
     autograd::record("FlipBackward0", {t}, out, [wrapped](const Tensor& g) -> TensorList { return {flip(g, wrapped)}; });
   return out;
@@ -297,6 +303,7 @@ Tensor diag(const Tensor& t, int64_t diagonal_) {
 
 Tensor trace(const Tensor& t) {
   EMBER_CHECK(t.dim() == 2, "trace", "trace: expected a matrix, but got tensor with dim ", t.dim());
+  EMBER_CHECK(t.dtype() != Dtype::Bool, "trace", "\"trace\" not implemented for 'Bool'");
   return sum(diagonal(t, 0, 0, 1));
 }
 

@@ -116,8 +116,17 @@ void gather_dim_kernel(const Tensor& out, const Tensor& in, int64_t dim, const s
       using T = typename decltype(tag)::type;
       T* o = reinterpret_cast<T*>(o_base);
       const T* s = reinterpret_cast<const T*>(i_base);
+      const int64_t* ix = idx.data();
       parallel_for(0, outer * m, kGrainElementwise, [&](int64_t b, int64_t e) {
-        for (int64_t p = b; p < e; ++p) o[p] = s[(p / m) * n + idx[size_t(p % m)]];
+        // walk row by row so the inner loop is a plain indexed load
+        int64_t p = b;
+        while (p < e) {
+          int64_t row = p / m, j0 = p % m, j1 = std::min(m, j0 + (e - p));
+          T* dst = o + row * m;
+          const T* src = s + row * n;
+          for (int64_t j = j0; j < j1; ++j) dst[j] = src[ix[j]];
+          p += j1 - j0;
+        }
       });
     });
     return;
@@ -156,6 +165,52 @@ void scatter_add_dim_kernel(const Tensor& out, const Tensor& in, int64_t dim, co
       }
     });
   });
+}
+
+namespace {
+template <class U> void flip_rows(U* dst, const U* src, const Shape& sizes, const std::vector<bool>& flipped) {
+  const int64_t nd = int64_t(sizes.size());
+  const int64_t C = sizes[nd - 1];
+  const int64_t rows = C == 0 ? 0 : shape_numel(sizes) / C;
+  const bool last = flipped[nd - 1];
+  std::vector<int64_t> row_stride(size_t(nd), 1);  // in rows, for dims before the last
+  for (int64_t k = nd - 3; k >= 0; --k) row_stride[k] = row_stride[k + 1] * sizes[k + 1];
+  int64_t grain = std::max<int64_t>(1, kGrainBytes / std::max<int64_t>(C * int64_t(sizeof(U)), 1));
+  parallel_for(0, rows, grain, [&](int64_t b, int64_t e) {
+    std::vector<int64_t> idx(size_t(nd), 0);
+    int64_t src_row = 0, rem = b;
+    for (int64_t k = nd - 2; k >= 0; --k) {
+      idx[k] = rem % sizes[k];
+      rem /= sizes[k];
+      src_row += (flipped[k] ? sizes[k] - 1 - idx[k] : idx[k]) * row_stride[k];
+    }
+    for (int64_t r = b; r < e; ++r) {
+      const U* s = src + src_row * C;
+      U* d = dst + r * C;
+      if (last)
+        for (int64_t j = 0; j < C; ++j) d[j] = s[C - 1 - j];
+      else
+        std::memcpy(d, s, size_t(C) * sizeof(U));
+      for (int64_t k = nd - 2; k >= 0; --k) {
+        src_row += flipped[k] ? -row_stride[k] : row_stride[k];
+        if (++idx[k] < sizes[k]) break;
+        src_row -= (flipped[k] ? -row_stride[k] : row_stride[k]) * sizes[k];
+        idx[k] = 0;
+      }
+    }
+  });
+}
+}  // namespace
+
+void flip_kernel(const Tensor& out, const Tensor& in, const std::vector<bool>& flipped) {
+  if (out.numel() == 0) return;
+  // Only the bits move: dispatch on the element size.
+  switch (out.element_size()) {
+    case 1: flip_rows(static_cast<uint8_t*>(out.raw_data()), static_cast<const uint8_t*>(in.raw_data()), out.sizes(), flipped); break;
+    case 2: flip_rows(static_cast<uint16_t*>(out.raw_data()), static_cast<const uint16_t*>(in.raw_data()), out.sizes(), flipped); break;
+    case 4: flip_rows(static_cast<uint32_t*>(out.raw_data()), static_cast<const uint32_t*>(in.raw_data()), out.sizes(), flipped); break;
+    default: flip_rows(static_cast<uint64_t*>(out.raw_data()), static_cast<const uint64_t*>(in.raw_data()), out.sizes(), flipped); break;
+  }
 }
 
 void tri_kernel(const Tensor& out, const Tensor& in, int64_t k, bool upper) {

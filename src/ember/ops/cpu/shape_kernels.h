@@ -23,6 +23,11 @@ void strided_accumulate_kernel(const Tensor& dst, const Tensor& src);
 void gather_dim_kernel(const Tensor& out, const Tensor& in, int64_t dim, const std::vector<int64_t>& idx);
 void scatter_add_dim_kernel(const Tensor& out, const Tensor& in, int64_t dim, const std::vector<int64_t>& idx);
 
+// out = in flipped along the dims marked in `flipped` (one flag per dim). Both
+// contiguous, same shape and dtype, at least 1-D: rows along the last dim are
+// copied whole (or reversed when the last dim flips).
+void flip_kernel(const Tensor& out, const Tensor& in, const std::vector<bool>& flipped);
+
 // out = tril(in, k) or triu(in, k) over the last two dims. out and in have the
 // same shape and dtype; out is contiguous; in may be strided or be out itself.
 void tri_kernel(const Tensor& out, const Tensor& in, int64_t k, bool upper);
