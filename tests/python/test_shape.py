@@ -827,3 +827,35 @@ def test_pad_errors():
     ]
     for f in cases:
         raises_like(lambda: f(ember, x_e), lambda: f(torch, x_t))
+
+
+def test_writing_into_views_builds_a_graph():
+    # a buffer filled through views: gradients reach what was written
+    def run(L):
+        w = L.tensor(np.arange(1.0, 5.0)).requires_grad_(True)
+        buf = L.zeros(3, 4, dtype=L.float64)
+        buf.select(0, 1).copy_(w * 2)
+        buf.select(0, 2).add_(w)
+        buf.t().select(0, 3).mul_(w.narrow(0, 0, 3) + 1)
+        y = buf * buf
+        g = L.ones(3, 4, dtype=L.float64)
+        e_backward([y], [g]) if L is ember else y.backward(g)
+        return buf, w.grad
+
+    check(run(ember), run(torch))
+
+
+def test_inplace_on_view_of_non_contiguous_base():
+    # the base is an op's output laid out like a transposed input
+    def run(L, a):
+        y = a.t() * 2
+        y.narrow(0, 0, 1).mul_(2)
+        y.select(1, 2).add_(a.select(0, 0))
+        z = y * y
+        g = L.ones(4, 3, dtype=L.float64)
+        e_backward([z], [g]) if L is ember else z.backward(g)
+        return y
+
+    a_e, a_t = make((3, 4), "float64", requires_grad=True)
+    check(run(ember, a_e), run(torch, a_t))
+    check_grads([a_e], [a_t])
