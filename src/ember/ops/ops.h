@@ -275,6 +275,7 @@ TensorList split(const Tensor& t, int64_t split_size, int64_t dim = 0);
 TensorList split_with_sizes(const Tensor& t, const Shape& sizes, int64_t dim = 0);
 TensorList chunk(const Tensor& t, int64_t chunks, int64_t dim = 0);
 TensorList tensor_split(const Tensor& t, int64_t sections, int64_t dim = 0);
+TensorList tensor_split(const Tensor& t, const Shape& indices, int64_t dim = 0);  // split before each index
 TensorList unbind(const Tensor& t, int64_t dim = 0);
 Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
 Tensor select(const Tensor& t, int64_t dim, int64_t index);
