@@ -21,10 +21,15 @@
 
 namespace ember::autograd {
 
+bool view_requires_grad_slow(const Tensor& view);
+
 inline bool requires_grad(const Tensor& t) {
   if (!t.defined()) return false;
   auto* m = t.impl()->autograd.get();
-  return m && (m->requires_grad || m->grad_fn);
+  if (!m) return false;
+  if (m->requires_grad || m->grad_fn) return true;
+  // A view taken before its base got a history requires grad once the base was modified in place.
+  return m->base.defined() && view_requires_grad_slow(t);
 }
 
 // True when grad mode is on and any argument requires grad.
