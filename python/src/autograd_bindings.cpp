@@ -220,6 +220,8 @@ EMBER_BINDINGS(autograd, 2) {
   def_method("retain_grad", [](const Tensor& t) { t.retain_grad(); });
   def_method("register_hook", &tensor_register_hook, py::arg("hook"));
   def_method("_set_data", &set_data);
+  // The version counter autograd checks saved tensors against (a property, as in torch).
+  def_property("_version", [](const Tensor& t) { return t.version(); });
 
   m.def("_run_backward", [](py::handle tensors, py::handle grads, std::optional<bool> retain_graph, bool create_graph,
                             py::handle inputs) {
