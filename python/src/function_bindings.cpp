@@ -82,7 +82,7 @@ struct PyNode : Node {
       if (o.is_none()) {
         out.emplace_back();
       } else {
-        EMBER_CHECK_TYPE(is_tensor(o.ptr()), "", "expected Variable or None (got ",
+        EMBER_CHECK(is_tensor(o.ptr()), "", "expected Variable or None (got ",
                          std::string(py::str(o.get_type().attr("__name__"))), ")");
         out.push_back(unwrap(o.ptr()));
       }

@@ -144,6 +144,7 @@ void wrap_custom_outputs(const std::shared_ptr<Node>& node, const TensorList& in
         EMBER_NOT_SUPPORTED("mark_dirty",
                             "a custom Function modifying a view of another tensor in place is not supported yet; "
                             "clone() the input first");
+      t.bump_version();  // saved copies of the old value must not pass for the new one
       if (m) {
         m->hooks.clear();
         if (m->retained_grad) *m->retained_grad = Tensor();
