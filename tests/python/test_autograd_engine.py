@@ -580,3 +580,32 @@ def test_set_detect_anomaly():
     with ember.autograd.set_detect_anomaly(True):
         assert ember.is_anomaly_enabled()
     assert not ember.is_anomaly_enabled()
+
+
+def test_inplace_after_retain_grad_and_hook():
+    # retain_grad follows the tensor to its new value; a hook stays with the old one.
+    def fn(lib, x):
+        seen = []
+        h = x * 2
+        h.retain_grad()
+        k = x * 2
+        k.register_hook(lambda g: seen.append(g.clone()))
+        h.mul_(3)
+        k.mul_(3)
+        (h * 5 + k * 5).backward(lib.ones(3, dtype=lib.float64))
+        return h.grad, seen
+    (er, _), (tr, _) = both(fn, A)
+    check(er, tr)
+
+
+def test_grad_of_nonleaf_leaves_the_rest_of_the_graph():
+    # Nodes below the requested input do not run, so they keep their saved tensors.
+    def fn(lib, x):
+        h = x * x
+        y = h * h
+        g, = lib.autograd.grad(y, h, lib.ones(3, dtype=lib.float64))
+        h.backward(lib.ones(3, dtype=lib.float64))
+        return g
+    (eg, ex), (tg, tx) = both(fn, A)
+    check(eg, tg)
+    check_grads(ex, tx)

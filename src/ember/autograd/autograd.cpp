@@ -83,6 +83,25 @@ std::string legacy_type_name(Dtype d) {
 }
 
 // ---------------------------------------------------------------- edges
+void set_grad_fn(const Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr) {
+  auto& m = meta(t);
+  if (m.retains_grad && m.grad_fn && m.grad_fn != fn) {
+    // retain_grad keeps reporting the gradient of the tensor's current value.
+    auto& old = m.grad_fn->tensor_pre_hooks;
+    for (auto it = old.begin(); it != old.end();) {
+      if (it->retains_grad && it->output_nr == m.output_nr) {
+        if (fn) fn->tensor_pre_hooks.push_back({output_nr, std::move(it->fn), true});
+        it = old.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  m.grad_fn = fn;
+  m.output_nr = output_nr;
+  m.attr_version = t.version();
+}
+
 std::shared_ptr<Node> grad_accumulator(const Tensor& t) {
   auto& m = meta(t);
   if (auto acc = m.grad_accumulator.lock()) return acc;
@@ -115,10 +134,7 @@ void connect(const std::shared_ptr<Node>& node, const TensorList& inputs, const 
   node->output_shapes.reserve(outputs.size());
   node->output_dtypes.reserve(outputs.size());
   for (uint32_t i = 0; i < outputs.size(); ++i) {
-    auto& m = meta(*outputs[i]);
-    m.grad_fn = node;
-    m.output_nr = i;
-    m.attr_version = outputs[i]->version();
+    set_grad_fn(*outputs[i], node, i);
     node->output_shapes.push_back(outputs[i]->sizes());
     node->output_dtypes.push_back(outputs[i]->dtype());
   }
@@ -244,7 +260,7 @@ void accumulate_into_grad(const Tensor& variable, Tensor g) {
 void register_tensor_hook(const Tensor& t, std::function<Tensor(const Tensor&)> hook) {
   EMBER_CHECK(requires_grad(t), "register_hook", "cannot register a hook on a tensor that doesn't require gradient");
   auto& m = meta(t);
-  if (auto& fn = grad_fn_of(t)) fn->tensor_pre_hooks.emplace_back(m.output_nr, std::move(hook));
+  if (auto& fn = grad_fn_of(t)) fn->tensor_pre_hooks.push_back({m.output_nr, std::move(hook)});
   else m.hooks.push_back(std::move(hook));
 }
 
@@ -257,11 +273,12 @@ void retain_grad(const Tensor& t) {
   // The hook shares a cell with the tensor instead of holding the tensor: no cycle through grad_fn.
   if (!m.retained_grad) m.retained_grad = std::make_shared<Tensor>();
   std::weak_ptr<Tensor> cell = m.retained_grad;
-  fn->tensor_pre_hooks.emplace_back(m.output_nr, [cell](const Tensor& g) -> Tensor {
+  auto hook = [cell](const Tensor& g) -> Tensor {
     // torch's retain_grad: a copy of the first gradient, a new sum after that.
     if (auto c = cell.lock()) *c = c->defined() ? add(*c, g) : clone(g);
     return Tensor();
-  });
+  };
+  fn->tensor_pre_hooks.push_back({m.output_nr, hook, true});
 }
 
 }  // namespace ember::autograd

@@ -97,12 +97,7 @@ Tensor alias_of(const Tensor& t) {
   return a;
 }
 
-void set_output_history(Tensor& t, const std::shared_ptr<Node>& node, uint32_t nr) {
-  auto& m = meta(t);
-  m.grad_fn = node;
-  m.output_nr = nr;
-  m.attr_version = t.version();
-}
+void set_output_history(Tensor& t, const std::shared_ptr<Node>& node, uint32_t nr) { set_grad_fn(t, node, nr); }
 }  // namespace
 
 void wrap_custom_outputs(const std::shared_ptr<Node>& node, const TensorList& inputs, TensorList& outputs,

@@ -172,11 +172,10 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool keep_
     TensorList outs;
     if (execute) {
       // Tensor hooks (register_hook, retain_grad) then node pre-hooks, in registration order.
-      for (auto& [idx, hook] : n->tensor_pre_hooks) {
-        if (idx < grads.size() && grads[idx].defined()) {
-          Tensor r = hook(grads[idx]);
-          if (r.defined()) grads[idx] = r;
-        }
+      for (auto& hook : n->tensor_pre_hooks) {
+        if (hook.output_nr >= grads.size() || !grads[hook.output_nr].defined()) continue;
+        Tensor r = hook.fn(grads[hook.output_nr]);
+        if (r.defined()) grads[hook.output_nr] = r;
       }
       for (auto& hook : n->pre_hooks) {
         TensorList r = hook(grads);
@@ -208,7 +207,9 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool keep_
         }
       }
     }
-    if (!keep_graph && n != root.get()) n->release_variables();
+    // Free what this node saved if it ran (or would have, with a gradient): nodes
+    // that lead to no requested input keep theirs, as in torch.
+    if (!keep_graph && st.needed && n != root.get()) n->release_variables();
 
     for (size_t i = 0; i < n->next_edges.size(); ++i) {
       auto& e = n->next_edges[i];

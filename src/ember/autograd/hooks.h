@@ -21,6 +21,8 @@ std::function<std::string()>& creation_trace_hook();
 // Stores the creation stack in node when anomaly mode is on.
 void record_creation_trace(Node& node);
 
+// Make fn (output output_nr) the grad_fn of t; a retain_grad hook moves along.
+void set_grad_fn(const Tensor& t, const std::shared_ptr<Node>& fn, uint32_t output_nr);
 void register_tensor_hook(const Tensor& t, std::function<Tensor(const Tensor&)> hook);
 void retain_grad(const Tensor& t);
 void accumulate_into_grad(const Tensor& variable, Tensor g);

@@ -28,6 +28,14 @@ struct InputMeta {
 
 uint64_t next_sequence_nr();
 
+// A hook on the gradient of one output of a node (Tensor.register_hook on a
+// non-leaf, retain_grad); it may return a replacement gradient.
+struct TensorPreHook {
+  uint32_t output_nr;
+  std::function<Tensor(const Tensor&)> fn;
+  bool retains_grad = false;  // follows the tensor to its new grad_fn after an in-place op, as in torch
+};
+
 struct Node : std::enable_shared_from_this<Node> {
   Node() : sequence_nr(next_sequence_nr()) {}
   virtual ~Node() = default;
@@ -50,9 +58,8 @@ struct Node : std::enable_shared_from_this<Node> {
   std::vector<Edge> next_edges;         // one per forward input
   std::vector<InputMeta> input_meta;    // one per forward input
 
-  // Hooks, run in registration order. Tensor hooks (register_hook, retain_grad on
-  // a non-leaf) are keyed by output index and may replace that gradient.
-  std::vector<std::pair<uint32_t, std::function<Tensor(const Tensor&)>>> tensor_pre_hooks;
+  // Hooks, run in registration order: tensor hooks first, then node pre-hooks.
+  std::vector<TensorPreHook> tensor_pre_hooks;
   // Node hooks (grad_fn.register_prehook / register_hook); an empty result keeps the gradients.
   std::vector<std::function<TensorList(const TensorList&)>> pre_hooks;
   std::vector<std::function<TensorList(const TensorList&, const TensorList&)>> post_hooks;

@@ -165,9 +165,7 @@ const std::shared_ptr<Node>& grad_fn_of(const Tensor& t) {
   auto* m = meta_if(t);
   if (!m) return none;
   if (m->base.defined() && m->attr_version != t.version() && (m->grad_fn || requires_grad(m->base))) {
-    m->grad_fn = as_strided_node(t, m->base);
-    m->output_nr = 0;
-    m->attr_version = t.version();
+    set_grad_fn(t, as_strided_node(t, m->base), 0);
   }
   return m->grad_fn;
 }
@@ -207,9 +205,7 @@ void set_history_inplace(Tensor& self, const std::shared_ptr<Node>& node, const 
   for (auto& o : others) cs_inputs.push_back(o);
   connect(cs, cs_inputs, {&base});
   // The view now reads from the rebased base.
-  sm->grad_fn = as_strided_node(self, base);
-  sm->output_nr = 0;
-  sm->attr_version = self.version();
+  set_grad_fn(self, as_strided_node(self, base), 0);
 }
 
 }  // namespace ember::autograd
