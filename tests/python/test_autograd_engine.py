@@ -609,3 +609,34 @@ def test_grad_of_nonleaf_leaves_the_rest_of_the_graph():
     (eg, ex), (tg, tx) = both(fn, A)
     check(eg, tg)
     check_grads(ex, tx)
+
+
+def test_mixed_dtypes_zero_dim_and_empty():
+    res = []
+    for lib in LIBS:
+        x = lib.tensor([0.5, 2.0], dtype=lib.float32, requires_grad=True)
+        w = lib.tensor([1.5, -1.0], dtype=lib.float64, requires_grad=True)
+        s = lib.tensor(3.0, requires_grad=True)  # 0-d
+        e = lib.zeros(0, requires_grad=True)
+        (x * w).backward(lib.ones(2, dtype=lib.float64))  # float32 input gets a float32 gradient
+        (s * s).backward()
+        (e * 2).backward(lib.zeros(0))
+        x.backward(lib.ones(2))  # a leaf as the root: its .grad gets the gradient itself
+        res.append((x.grad, w.grad, s.grad, e.grad))
+    check(res[0], res[1])
+
+
+def test_broadcast_gradients_are_summed():
+    def fn(lib, x, w):
+        (x.reshape(3, 1) * w).backward(lib.ones(3, 3, dtype=lib.float64))  # both sides broadcast
+    (_, ex), (_, tx) = needs(lambda: both(fn, A, B), ("reshape",))
+    check_grads(ex, tx)
+
+
+def test_leaf_root_and_int_outputs():
+    for lib in LIBS:
+        x, = leaves(lib, A)
+        mask = x > 0
+        assert not mask.requires_grad and mask.grad_fn is None
+        with pytest.raises(RuntimeError, match="does not require grad"):
+            mask.backward(lib.ones(3, dtype=lib.bool))

@@ -354,3 +354,28 @@ def test_backward_from_another_thread_and_hooks():
     t.join(timeout=30)
     assert not t.is_alive() and not errors
     np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(A))
+
+
+def test_reentrant_backward_checkpoint_style():
+    # backward recomputes forward with grad enabled and runs a nested backward,
+    # the way activation checkpointing does.
+    res = []
+    for lib in LIBS:
+        class Checkpoint(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x, w):
+                ctx.save_for_backward(x, w)
+                return (x * w).tanh() * w
+
+            @staticmethod
+            def backward(ctx, g):
+                x, w = ctx.saved_tensors
+                with lib.enable_grad():
+                    x2, w2 = x.detach().requires_grad_(), w.detach().requires_grad_()
+                    out = (x2 * w2).tanh() * w2
+                return lib.autograd.grad(out, (x2, w2), g)
+        x, w = leaves(lib, A, B)
+        y = Checkpoint.apply(x, w) * x
+        y.backward(ones(lib))
+        res.append((x.grad, w.grad))
+    check(res[0], res[1])
