@@ -25,8 +25,7 @@ struct GraphRoot : Node {
 struct NodeState {
   int dependencies = 0;
   TensorList buffer;
-  bool needed = true;   // run it (false: it leads to no requested input)
-  bool target = false;  // backward(inputs=...): an input's own node, run for its .grad
+  bool needed = true;  // run it (false: it leads to no requested input)
 };
 
 void accumulate_slot(Tensor& slot, Tensor g) {
@@ -122,7 +121,7 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool keep_
       EMBER_CHECK(requires_grad(t), "", "One of the differentiated Tensors does not require grad");
       Edge e = gradient_edge(t);
       if (accumulate) {
-        if (auto it = state.find(e.fn.get()); it != state.end()) it->second.target = it->second.needed = true;
+        if (auto it = state.find(e.fn.get()); it != state.end()) it->second.needed = true;
       } else {
         captures.push_back({e.fn.get(), e.input_nr});
         capture_at[e.fn.get()].push_back(i);
@@ -167,7 +166,7 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool keep_
 
     bool any = n == root.get();
     for (auto& g : grads) any = any || g.defined();
-    bool execute = any && st.needed && !(inputs.size() && !accumulate && dynamic_cast<AccumulateGrad*>(n));
+    bool execute = any && st.needed;
 
     TensorList outs;
     if (execute) {
