@@ -129,7 +129,11 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     returns False with raise_exception=False).
 
     Options torch has that ember does not implement (forward AD, batched
-    gradients, sparse inputs, fast mode) raise NotImplementedError when asked for."""
+    gradients, sparse inputs, fast mode) raise NotImplementedError when asked for.
+    check_undefined_grad is accepted but not performed: ember's engine never
+    hands a node undefined gradients unless it asked for them
+    (set_materialize_grads(False)). check_grad_dtypes likewise: the engine casts
+    every gradient to its input's dtype."""
     for name, on in (("check_forward_ad", check_forward_ad), ("check_batched_grad", check_batched_grad),
                      ("check_batched_forward_grad", check_batched_forward_grad), ("check_sparse_nnz", check_sparse_nnz),
                      ("fast_mode", fast_mode)):
