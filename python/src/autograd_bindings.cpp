@@ -59,7 +59,10 @@ void set_data(const Tensor& self, const Tensor& src) {
   TensorImpl* a = self.impl();
   TensorImpl* b = src.impl();
   bool same_meta = a->sizes == b->sizes && a->dtype == b->dtype;
-  a->storage = b->storage;
+  // `w.data -= u` assigns w's own memory back through a .data alias: keep w's
+  // storage (and version counter) instead of chaining one alias per step.
+  bool same_memory = a->storage->data() == b->storage->data() && a->storage->nbytes() == b->storage->nbytes();
+  if (!same_memory) a->storage = b->storage;
   a->sizes = b->sizes;
   a->strides = b->strides;
   a->offset = b->offset;
