@@ -231,8 +231,8 @@ namespace {
 // A copy of g laid out like `like` when that is a dense layout (torch's
 // gradient layout contract), else contiguous. No autograd.
 Tensor copy_like(const Tensor& g, const Tensor& like) {
-  Tensor out = like.is_contiguous() ? empty(like.sizes(), like.dtype())
-                                    : empty_strided(like.sizes(), like.strides(), like.dtype());
+  bool dense = !like.is_contiguous() && ember::detail::is_non_overlapping_and_dense(like);
+  Tensor out = dense ? empty_strided(like.sizes(), like.strides(), like.dtype()) : empty(like.sizes(), like.dtype());
   copy_(out, g);
   return out;
 }
@@ -249,7 +249,12 @@ void accumulate_into_grad(const Tensor& variable, Tensor g) {
     if (g.dtype() != variable.dtype()) g = g.to(variable.dtype());
     if (!m.grad.defined()) {
       bool owned = g.impl()->use_count() == 1 && g.storage()->use_count() == 1 && !meta_if(g);
-      bool same_layout = g.strides() == variable.strides() || (g.is_contiguous() && variable.is_contiguous());
+      // g may be stolen only if it is dense and laid out as the contract wants (like a dense
+      // variable, else contiguous): an expanded gradient must never become .grad.
+      bool variable_dense = ember::detail::is_non_overlapping_and_dense(variable);
+      bool same_layout = g.is_contiguous() ? (variable.is_contiguous() || !variable_dense)
+                                           : (variable_dense && g.strides() == variable.strides() &&
+                                              ember::detail::is_non_overlapping_and_dense(g));
       m.grad = owned && same_layout ? g : copy_like(g, variable);
     } else {
       add_(m.grad, g);
