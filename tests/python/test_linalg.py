@@ -152,6 +152,10 @@ def test_large_products_match_torch():
     ea, ta = pair((6, 40, 64), "float32", "contiguous", rng(11))
     eb, tb = pair((6, 64, 50), "float32", "transposed", rng(12))
     check(ember.bmm(ea, eb), torch.bmm(ta, tb), rtol=1e-4, atol=1e-4)
+    # medium products, several per thread: the batch is shared out over threads, one BLAS thread each
+    ea, ta = pair((8, 64, 96), "float32", "contiguous", rng(13))
+    eb, tb = pair((2, 1, 96, 80), "float32", "sliced", rng(14))
+    check(ember.matmul(ea, eb), torch.matmul(ta, tb), rtol=1e-4, atol=1e-4)
 
 
 def test_matmul_errors():
