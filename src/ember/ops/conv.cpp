@@ -190,6 +190,7 @@ Conv make_conv(const Tensor& input, const Tensor& weight, const Tensor& bias, co
 
   Conv c;
   c.nd = nd;
+  c.g.nd = nd;
   c.batched = batched;
   c.dtype = input.dtype();
   ConvGeom& g = c.g;

@@ -19,6 +19,7 @@ inline int64_t prod3(const Dim3& d) { return d[0] * d[1] * d[2]; }
 // One convolution, seen from the forward direction: x (N, C_in, in) * w (C_out, C_in/groups, k) -> y (N, C_out, out).
 // A transposed convolution is the same geometry run backwards (y -> x).
 struct ConvGeom {
+  int nd = 2;  // spatial dims of the problem as the user wrote it (the last nd of in/out/k)
   int64_t N = 1, C_in = 1, C_out = 1, groups = 1;
   Dim3 in{1, 1, 1}, out{1, 1, 1}, k{1, 1, 1}, stride{1, 1, 1}, pad{0, 0, 0}, dil{1, 1, 1};
   int64_t cin_g() const { return C_in / groups; }
@@ -45,6 +46,16 @@ void conv_backward_weight(const ConvGeom& g, const Tensor& x, const Tensor& y, c
 void channel_sum(const Tensor& t, int64_t outer, int64_t C, int64_t inner, const Tensor& out);
 // out (outer, C, inner) = b[c] broadcast: the adjoint of channel_sum.
 void channel_broadcast(const Tensor& b, int64_t outer, int64_t C, int64_t inner, const Tensor& out);
+
+// oneDNN versions of the three convolution kernels (float32, built with oneDNN): each returns
+// false when oneDNN is absent, disabled (EMBER_DNNL=0) or declines the problem, and the caller
+// then runs the im2col + BLAS kernel.
+bool dnnl_conv_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y);
+bool dnnl_conv_backward_input(const ConvGeom& g, const Tensor& y, const Tensor& w, const Tensor& x);
+// The weight gradient on one thread (threads = 1) for a slice of the batch (g.N samples at x, y),
+// so the caller can sum fixed batch chunks in a fixed order: oneDNN's own split of the batch
+// reduction depends on the thread count.
+bool dnnl_conv_backward_weight(const ConvGeom& g, const float* x, const float* y, float* w);
 
 // nn.functional.unfold / fold over a batch: x (N, C_in, in) <-> col (N, C_in * k, out).
 void im2col_batch(const ConvGeom& g, const Tensor& x, const Tensor& col);
