@@ -56,6 +56,9 @@ def test_max_pool_nan_and_ties():
             vt, it = F.max_pool1d(xt, k, s, return_indices=True)
             check(ve, vt)
             check(ie, it)
+        for out in (1, 2, 3):
+            check(ember.adaptive_max_pool1d(xe, out, return_indices=True),
+                  F.adaptive_max_pool1d(xt, out, return_indices=True))
 
 
 def test_max_pool_bfloat16_and_dtype_errors():

@@ -4,6 +4,8 @@
 // in torch's plain layouts; reorders move data to and from what oneDNN prefers.
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <vector>
 
 #include "ember/core/parallel.h"
 #include "ember/ops/cpu/conv_kernels.h"
@@ -88,8 +90,9 @@ struct Run {
   Descs d;
   dnnl::stream s{engine()};
   // oneDNN runs on OpenMP threads: give it ember's thread count (or the count asked for).
-  explicit Run(const ConvGeom& g, int threads = 0) : d(descs(g)) {
-    if (omp_set_num_threads) omp_set_num_threads(threads > 0 ? threads : get_num_threads());
+  int threads;
+  explicit Run(const ConvGeom& g, int n = 0) : d(descs(g)), threads(n > 0 ? n : get_num_threads()) {
+    if (omp_set_num_threads) omp_set_num_threads(threads);
   }
   memory user(const memory::dims& dims, tag t, const void* buf) {
     return memory({dims, dt::f32, t}, engine(), const_cast<void*>(buf));
@@ -115,19 +118,53 @@ dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool with_b
                            engine());
 }
 
+// Primitive descriptors and primitives per geometry, kept per thread: building them costs
+// far more than running a small convolution.
+using Key = std::vector<int64_t>;
+// (oneDNN's OpenMP kernels must run on as many threads as they were created for, hence `threads`.)
+Key key_of(const ConvGeom& g, int64_t kind, int threads) {
+  Key k{kind, threads, g.nd, g.N, g.C_in, g.C_out, g.groups};
+  for (const Dim3* d : {&g.in, &g.out, &g.k, &g.stride, &g.pad, &g.dil}) k.insert(k.end(), d->begin(), d->end());
+  return k;
+}
+template <class Entry, class Make> Entry& cached(const Key& key, Make make) {
+  thread_local std::map<Key, Entry> cache;
+  auto it = cache.find(key);
+  if (it != cache.end()) return it->second;
+  if (cache.size() >= 64) cache.clear();
+  return cache.emplace(key, make()).first->second;
+}
+
+struct FwdEntry {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward prim;
+};
+struct BwdDataEntry {
+  dnnl::convolution_backward_data::primitive_desc pd;
+  dnnl::convolution_backward_data prim;
+};
+struct BwdWeightEntry {
+  dnnl::convolution_backward_weights::primitive_desc pd;
+  dnnl::convolution_backward_weights prim;
+};
+
 }  // namespace
 
 bool dnnl_conv_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y) {
   if (!usable(g) || in_parallel_region()) return false;
   try {
     Run r(g);
-    auto pd = forward_pd(r.d, bias.defined());
+    auto& e = cached<FwdEntry>(key_of(g, bias.defined() ? 1 : 0, r.threads), [&] {
+      auto pd = forward_pd(r.d, bias.defined());
+      return FwdEntry{pd, dnnl::convolution_forward(pd)};
+    });
+    auto& pd = e.pd;
     memory xu = r.user(r.d.src, r.d.src_tag, x), wu = r.user(r.d.wei, r.d.wei_tag, w), yu = r.user(r.d.dst, r.d.src_tag, y);
     memory xm = as_layout(xu, pd.src_desc(), r.s), wm = as_layout(wu, pd.weights_desc(), r.s);
     memory ym = pd.dst_desc() == yu.get_desc() ? yu : memory(pd.dst_desc(), engine());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}};
     if (bias.defined()) args.emplace(DNNL_ARG_BIAS, memory({{g.C_out}, dt::f32, tag::x}, engine(), bias.raw_data()));
-    dnnl::convolution_forward(pd).execute(r.s, args);
+    e.prim.execute(r.s, args);
     r.finish(ym, yu);
     return true;
   } catch (const dnnl::error&) {
@@ -139,15 +176,18 @@ bool dnnl_conv_backward_input(const ConvGeom& g, const Tensor& y, const Tensor& 
   if (!usable(g) || in_parallel_region()) return false;
   try {
     Run r(g);
-    auto fpd = forward_pd(r.d, false);
     using B = dnnl::convolution_backward_data;
-    B::primitive_desc pd(B::desc(dnnl::algorithm::convolution_direct, any(r.d.src), any(r.d.wei), any(r.d.dst),
-                                 r.d.strides, r.d.dil, r.d.pl, r.d.pr),
-                         engine(), fpd);
+    auto& e = cached<BwdDataEntry>(key_of(g, 2, r.threads), [&] {
+      B::primitive_desc pd(B::desc(dnnl::algorithm::convolution_direct, any(r.d.src), any(r.d.wei), any(r.d.dst),
+                                   r.d.strides, r.d.dil, r.d.pl, r.d.pr),
+                           engine(), forward_pd(r.d, false));
+      return BwdDataEntry{pd, B(pd)};
+    });
+    auto& pd = e.pd;
     memory yu = r.user(r.d.dst, r.d.src_tag, y), wu = r.user(r.d.wei, r.d.wei_tag, w), xu = r.user(r.d.src, r.d.src_tag, x);
     memory ym = as_layout(yu, pd.diff_dst_desc(), r.s), wm = as_layout(wu, pd.weights_desc(), r.s);
     memory xm = pd.diff_src_desc() == xu.get_desc() ? xu : memory(pd.diff_src_desc(), engine());
-    B(pd).execute(r.s, {{DNNL_ARG_DIFF_DST, ym}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, xm}});
+    e.prim.execute(r.s, {{DNNL_ARG_DIFF_DST, ym}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, xm}});
     r.finish(xm, xu);
     return true;
   } catch (const dnnl::error&) {
@@ -159,15 +199,18 @@ bool dnnl_conv_backward_weight(const ConvGeom& g, const float* x, const float* y
   if (!usable(g)) return false;
   try {
     Run r(g, 1);
-    auto fpd = forward_pd(r.d, false);
     using B = dnnl::convolution_backward_weights;
-    B::primitive_desc pd(B::desc(dnnl::algorithm::convolution_direct, any(r.d.src), any(r.d.wei), any(r.d.dst),
-                                 r.d.strides, r.d.dil, r.d.pl, r.d.pr),
-                         engine(), fpd);
+    auto& e = cached<BwdWeightEntry>(key_of(g, 3, r.threads), [&] {
+      B::primitive_desc pd(B::desc(dnnl::algorithm::convolution_direct, any(r.d.src), any(r.d.wei), any(r.d.dst),
+                                   r.d.strides, r.d.dil, r.d.pl, r.d.pr),
+                           engine(), forward_pd(r.d, false));
+      return BwdWeightEntry{pd, B(pd)};
+    });
+    auto& pd = e.pd;
     memory xu = r.user(r.d.src, r.d.src_tag, x), yu = r.user(r.d.dst, r.d.src_tag, y), wu = r.user(r.d.wei, r.d.wei_tag, w);
     memory xm = as_layout(xu, pd.src_desc(), r.s), ym = as_layout(yu, pd.diff_dst_desc(), r.s);
     memory wm = pd.diff_weights_desc() == wu.get_desc() ? wu : memory(pd.diff_weights_desc(), engine());
-    B(pd).execute(r.s, {{DNNL_ARG_SRC, xm}, {DNNL_ARG_DIFF_DST, ym}, {DNNL_ARG_DIFF_WEIGHTS, wm}});
+    e.prim.execute(r.s, {{DNNL_ARG_SRC, xm}, {DNNL_ARG_DIFF_DST, ym}, {DNNL_ARG_DIFF_WEIGHTS, wm}});
     r.finish(wm, wu);
     return true;
   } catch (const dnnl::error&) {

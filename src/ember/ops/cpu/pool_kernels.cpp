@@ -75,34 +75,59 @@ void max_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor& y, const
     const T* X = static_cast<const T*>(x.raw_data());
     T* Y = static_cast<T*>(y.raw_data());
     int64_t* I = static_cast<int64_t*>(indices.raw_data());
+    // Geometry in locals: the compiler cannot keep fields of `g` in registers across the
+    // stores to y and indices (they might alias).
+    const int64_t D = g.in[0], H = g.in[1], W = g.in[2];
     const int64_t in_sp = prod3(g.in), out_sp = prod3(g.out);
-    for_planes(g.planes, out_sp * prod3(g.k), [&](int64_t p) {
+    const Dim3 k = g.k, st = g.stride, pd = g.pad, dl = g.dil, out = g.out;
+    const T lowest = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
+                                                          : std::numeric_limits<T>::lowest();
+    // First in-range tap and the end of the window along one dim.
+    auto range = [](int64_t o, int64_t kk, int64_t s, int64_t p, int64_t d, int64_t n, int64_t& b, int64_t& e) {
+      b = o * s - p;
+      e = std::min(b + (kk - 1) * d + 1, n);
+      if (b < 0) b += ((-b + d - 1) / d) * d;
+    };
+    for_planes(g.planes, out_sp * prod3(k), [&](int64_t p) {
       const T* xp = X + p * in_sp;
       T* yp = Y + p * out_sp;
       int64_t* ip = I + p * out_sp;
-      for_each_output(g.out, [&](int64_t o, int64_t od, int64_t oh, int64_t ow) {
-        int64_t s[3], e[3];
-        const int64_t oo[3] = {od, oh, ow};
-        for (int d = 0; d < 3; ++d) {
-          s[d] = oo[d] * g.stride[d] - g.pad[d];
-          e[d] = std::min(s[d] + (g.k[d] - 1) * g.dil[d] + 1, g.in[d]);
-          while (s[d] < 0) s[d] += g.dil[d];
-        }
-        int64_t best = (s[0] * g.in[1] + s[1]) * g.in[2] + s[2];
-        T bv = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
-        for (int64_t id = s[0]; id < e[0]; id += g.dil[0])
-          for (int64_t ih = s[1]; ih < e[1]; ih += g.dil[1])
-            for (int64_t iw = s[2]; iw < e[2]; iw += g.dil[2]) {
-              const int64_t idx = (id * g.in[1] + ih) * g.in[2] + iw;
-              const T v = xp[idx];
-              if (v > bv || is_nan(v)) {
-                bv = v;
-                best = idx;
+      int64_t o = 0;
+      for (int64_t od = 0; od < out[0]; ++od) {
+        int64_t d0, d1;
+        range(od, k[0], st[0], pd[0], dl[0], D, d0, d1);
+        for (int64_t oh = 0; oh < out[1]; ++oh) {
+          int64_t h0, h1;
+          range(oh, k[1], st[1], pd[1], dl[1], H, h0, h1);
+          for (int64_t ow = 0; ow < out[2]; ++ow, ++o) {
+            int64_t w0, w1;
+            range(ow, k[2], st[2], pd[2], dl[2], W, w0, w1);
+            // torch's rule is "take v if v > max or v is NaN". Split into a NaN-ignoring max
+            // (vmaxss) and integer selects for the indices, so nothing branches on the data.
+            int64_t best = (d0 * H + h0) * W + w0, nan_at = 0;
+            T bv = lowest;
+            bool any_nan = false;
+            for (int64_t id = d0; id < d1; id += dl[0])
+              for (int64_t ih = h0; ih < h1; ih += dl[1]) {
+                const int64_t row = (id * H + ih) * W;
+                for (int64_t iw = w0; iw < w1; iw += dl[2]) {
+                  const T v = xp[row + iw];
+                  const bool gt = v > bv, nan = is_nan(v);
+                  best = gt ? row + iw : best;
+                  bv = std::max(bv, v);
+                  nan_at = nan ? row + iw : nan_at;
+                  any_nan |= nan;
+                }
               }
+            if (any_nan) {
+              bv = std::numeric_limits<T>::quiet_NaN();
+              best = nan_at;
             }
-        yp[o] = bv;
-        ip[o] = best;
-      });
+            yp[o] = bv;
+            ip[o] = best;
+          }
+        }
+      }
     });
   });
 }
@@ -252,18 +277,25 @@ void adaptive_max_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor&
           s[d] = adaptive_start(oo[d], g.in[d], g.out[d]);
           e[d] = adaptive_end(oo[d], g.in[d], g.out[d]);
         }
-        int64_t best = (s[0] * g.in[1] + s[1]) * g.in[2] + s[2];
+        // the same rule and branch-free form as max_pool_forward
+        int64_t best = (s[0] * g.in[1] + s[1]) * g.in[2] + s[2], nan_at = 0;
         T bv = -std::numeric_limits<T>::infinity();
+        bool any_nan = false;
         for (int64_t id = s[0]; id < e[0]; ++id)
           for (int64_t ih = s[1]; ih < e[1]; ++ih)
             for (int64_t iw = s[2]; iw < e[2]; ++iw) {
               const int64_t idx = (id * g.in[1] + ih) * g.in[2] + iw;
               const T v = xp[idx];
-              if (v > bv || is_nan(v)) {
-                bv = v;
-                best = idx;
-              }
+              const bool gt = v > bv, nan = is_nan(v);
+              best = gt ? idx : best;
+              bv = std::max(bv, v);
+              nan_at = nan ? idx : nan_at;
+              any_nan |= nan;
             }
+        if (any_nan) {
+          bv = std::numeric_limits<T>::quiet_NaN();
+          best = nan_at;
+        }
         yp[o] = bv;
         ip[o] = best;
       });
