@@ -13,6 +13,7 @@ from ._size import Size
 from ._tensor import Tensor
 from ._ops import *  # noqa: F401,F403
 from ._ops import __all__ as _ops_all
+from . import random  # noqa: F401
 
 # dtype aliases as in torch
 float = float32

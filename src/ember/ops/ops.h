@@ -60,6 +60,18 @@ Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator
 Tensor& exponential_(Tensor& self, double lambd = 1, Generator* gen = nullptr);
 Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false, Generator* gen = nullptr);
 Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen = nullptr);
+Tensor normal(const Tensor& mean, double std, Generator* gen = nullptr);
+Tensor normal(double mean, const Tensor& std, Generator* gen = nullptr);
+Tensor normal(double mean, double std, const Shape& size, Dtype dtype = Dtype::Float32, Generator* gen = nullptr);
+Tensor rand_like(const Tensor& t, std::optional<Dtype> dtype = std::nullopt, Generator* gen = nullptr);
+Tensor randn_like(const Tensor& t, std::optional<Dtype> dtype = std::nullopt, Generator* gen = nullptr);
+Tensor randint_like(const Tensor& t, int64_t low, int64_t high, std::optional<Dtype> dtype = std::nullopt, Generator* gen = nullptr);
+Tensor& random_(Tensor& self, Generator* gen = nullptr);  // [0, 2^mantissa] for floats, [0, max] for integers
+Tensor bernoulli(const Tensor& input, double p, Generator* gen = nullptr);
+Tensor& cauchy_(Tensor& self, double median = 0, double sigma = 1, Generator* gen = nullptr);
+Tensor& log_normal_(Tensor& self, double mean = 1, double std = 2, Generator* gen = nullptr);
+Tensor& geometric_(Tensor& self, double p, Generator* gen = nullptr);
+Tensor poisson(const Tensor& rates, Generator* gen = nullptr);
 
 // ---------------------------------------------------------------- copy and conversion (ops/copy.cpp)
 Tensor& copy_(Tensor& self, const Tensor& src);  // broadcasts and casts src into self
