@@ -263,8 +263,11 @@ EMBER_BINDINGS(random, 20) {
   def_method("bernoulli_", [](Tensor& t, double p, Generator* gen) { return bernoulli_(t, p, gen); },
              py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = py::none());
   // random_(), random_(from, to), random_(to): three signatures as in torch.
-  def_method("random_", [](Tensor& t, Generator* gen) { return random_(t, gen); }, py::kw_only(),
-             py::arg("generator") = py::none());
+  // (pybind11 never retries an overload without positional arguments with conversions,
+  // so None -> Generator* would not load here: take the object and convert it.)
+  def_method("random_", [](Tensor& t, py::object gen) {
+    return random_(t, gen.is_none() ? nullptr : gen.cast<Generator*>());
+  }, py::kw_only(), py::arg("generator") = py::none());
   def_method("random_", [](Tensor& t, int64_t from, std::optional<int64_t> to, Generator* gen) {
     return random_(t, from, to, gen);
   }, py::arg("from"), py::arg("to"), py::kw_only(), py::arg("generator") = py::none());

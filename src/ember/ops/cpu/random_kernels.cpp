@@ -1,9 +1,10 @@
 // Random sampling kernels, matching torch 1.13's CPU kernels draw for draw.
 //
-// Arithmetic is spelled out operation by operation: torch rounds each product
-// before the following add, while this file is built for FMA hardware, so the
-// compiler must not fuse them (see `rmul`). Where torch does fuse (the
-// vectorized Box-Muller), std::fma says so explicitly.
+// Arithmetic is spelled out operation by operation. torch's kernels are built
+// by GCC for AVX2+FMA, which fuses a product into the add consuming it when the
+// product has no other use; those steps are written as std::fma here, and every
+// other product goes through `rmul` so that this file's own compiler cannot
+// fuse what torch rounds. Each choice was checked against torch's output.
 #include "ember/ops/cpu/random_kernels.h"
 
 #include <algorithm>
@@ -54,7 +55,7 @@ template <class T> inline acc_t<T> uniform_real(Generator& g, T from, T to) {
   else x = A(g.random() & uint32_t(mask)) * divisor;
   // For 16-bit types torch's `to - from` is itself a 16-bit value.
   A range = A(cast_to<T>(A(to) - A(from)));
-  return rmul(x, range) + A(from);
+  return std::fma(x, range, A(from));
 }
 inline double uniform01(Generator& g) { return uniform_real<double>(g, 0.0, 1.0); }
 
@@ -72,7 +73,7 @@ inline double normal_double(Generator& g, double mean, double std) {
     g.next_double_normal_ = r * std::sin(theta);
     v = r * std::cos(theta);
   }
-  return rmul(v, std) + mean;
+  return std::fma(v, std, mean);
 }
 
 // ---------------------------------------------------------------- iteration order
@@ -258,8 +259,8 @@ template <class T> void normal_fill_16(T* data, T mean, T std) {
       data[j + 8] = cast_to<T>(r(r(radius * r(std::sin(theta))) * A(std)) + A(mean));
     } else {
       const A radius = r(std::sqrt(A(-2) * std::log(u1)));
-      data[j] = cast_to<T>(rmul(rmul(radius, std::cos(theta)), A(std)) + A(mean));
-      data[j + 8] = cast_to<T>(rmul(rmul(radius, std::sin(theta)), A(std)) + A(mean));
+      data[j] = cast_to<T>(std::fma(rmul(radius, std::cos(theta)), A(std), A(mean)));
+      data[j + 8] = cast_to<T>(std::fma(rmul(radius, std::sin(theta)), A(std), A(mean)));
     }
   }
 }
@@ -320,7 +321,7 @@ void cauchy_kernel(const Tensor& self, double median, double sigma, Generator& g
   std::lock_guard<std::mutex> lock(g.mutex);
   visit_floating(self.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    fill_serial<T>(self, [&] { return cast_to<T>(median + rmul(sigma, std::tan(M_PI * (uniform01(g) - 0.5)))); });
+    fill_serial<T>(self, [&] { return cast_to<T>(std::fma(sigma, std::tan(M_PI * (uniform01(g) - 0.5)), median)); });
   });
 }
 
@@ -464,19 +465,19 @@ namespace {
 int64_t sample_poisson(double lambda, Generator& g) {
   if (lambda >= 10) {
     const double slam = std::sqrt(lambda), loglam = std::log(lambda);
-    const double b = 0.931 + rmul(2.53, slam);
-    const double a = -0.059 + rmul(0.02483, b);
+    const double b = std::fma(2.53, slam, 0.931);
+    const double a = std::fma(0.02483, b, -0.059);
     const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
     const double vr = 0.9277 - 3.6224 / (b - 2);
     while (true) {
       const double U = uniform01(g) - 0.5;
       const double V = uniform01(g);
       const double us = 0.5 - std::fabs(U);
-      const int64_t k = int64_t(std::floor(rmul(2 * a / us + b, U) + lambda + 0.43));
+      const int64_t k = int64_t(std::floor(std::fma(2 * a / us + b, U, lambda) + 0.43));
       if (us >= 0.07 && V <= vr) return k;
       if (k < 0 || (us < 0.013 && V > us)) continue;
       if ((std::log(V) + std::log(invalpha) - std::log(a / rmul(us, us) + b)) <=
-          (-lambda + rmul(double(k), loglam) - std::lgamma(double(k) + 1)))
+          (std::fma(double(k), loglam, -lambda) - std::lgamma(double(k) + 1)))
         return k;
     }
   }
