@@ -48,6 +48,16 @@ py::object& default_generator_object() {
   return *o;
 }
 
+// `generator=` of an overload whose only other argument is self: pybind11 never
+// retries such an overload with conversions, so None would not load as a
+// Generator*; these take the object and convert it here.
+Generator* gen_arg(const py::object& o) {
+  if (o.is_none()) return nullptr;
+  if (!py::isinstance<Generator>(o))
+    throw py::type_error(std::string("generator must be an ember.Generator, not ") + Py_TYPE(o.ptr())->tp_name);
+  return o.cast<Generator*>();
+}
+
 Shape size_arg(const py::args& args, const py::object& size, const char* op) {
   if (!size.is_none()) {
     if (args.size() != 0) throw py::type_error(std::string(op) + "() got multiple values for argument 'size'");
@@ -242,7 +252,7 @@ EMBER_BINDINGS(random, 20) {
         return finish(normal(mean, std, shape, dtype.value_or(default_dtype()), gen), requires_grad);
       }, py::arg("mean"), py::arg("std"), py::arg("size"), EMBER_FACTORY_KW);
 
-  def_both(m, "bernoulli", [](const Tensor& t, Generator* gen, py::object) { return bernoulli(t, gen); }, py::kw_only(),
+  def_both(m, "bernoulli", [](const Tensor& t, py::object gen, py::object) { return bernoulli(t, gen_arg(gen)); }, py::kw_only(),
            py::arg("generator") = py::none(), py::arg("out") = py::none());
   def_both(m, "bernoulli", [](const Tensor& t, double p, Generator* gen) { return bernoulli(t, p, gen); }, py::arg("p"),
            py::kw_only(), py::arg("generator") = py::none());
@@ -263,11 +273,8 @@ EMBER_BINDINGS(random, 20) {
   def_method("bernoulli_", [](Tensor& t, double p, Generator* gen) { return bernoulli_(t, p, gen); },
              py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = py::none());
   // random_(), random_(from, to), random_(to): three signatures as in torch.
-  // (pybind11 never retries an overload without positional arguments with conversions,
-  // so None -> Generator* would not load here: take the object and convert it.)
-  def_method("random_", [](Tensor& t, py::object gen) {
-    return random_(t, gen.is_none() ? nullptr : gen.cast<Generator*>());
-  }, py::kw_only(), py::arg("generator") = py::none());
+  def_method("random_", [](Tensor& t, py::object gen) { return random_(t, gen_arg(gen)); }, py::kw_only(),
+             py::arg("generator") = py::none());
   def_method("random_", [](Tensor& t, int64_t from, std::optional<int64_t> to, Generator* gen) {
     return random_(t, from, to, gen);
   }, py::arg("from"), py::arg("to"), py::kw_only(), py::arg("generator") = py::none());

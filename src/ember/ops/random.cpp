@@ -393,7 +393,13 @@ Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen) {
 
 Tensor normal(const Tensor& mean, double std, Generator* gen) {
   EMBER_CHECK(!(std < 0.0), "normal", "normal expects std >= 0.0, but found std ", std);
-  Tensor out = normal_scaled(mean.sizes(), mean.dtype(), mean.detach(), wrap_scalar(std), gen);
+  require_floating(mean, "normal", "normal_kernel_cpu");
+  Tensor out = empty(mean.sizes(), mean.dtype());
+  {
+    autograd::NoGradGuard ng;
+    normal_(out, 0, std, gen);  // torch scales in the sampler here, then shifts
+    add_(out, mean.detach());
+  }
   if (autograd::needs_grad(mean))
     autograd::record("NormalBackward1", {mean}, out, [](const Tensor& g) -> TensorList { return {zeros_like(g)}; });
   return out;
@@ -439,7 +445,7 @@ Tensor multinomial(const Tensor& probs, int64_t n_sample, bool replacement, Gene
   Tensor p2 = as_rows(probs.detach());
   Generator& g = generator_or_default(gen);
 
-  if (!replacement || n_sample == 1) {
+  if (!replacement) {
     // Gumbel-max in exponential form: the k largest p / q with q ~ Exp(1) are a
     // sample without replacement (torch's fast path, drawn the same way).
     EMBER_CHECK(all_in_range(p2, 0.0, std::numeric_limits<double>::max()), "multinomial",
@@ -453,23 +459,39 @@ Tensor multinomial(const Tensor& probs, int64_t n_sample, bool replacement, Gene
     }
     Tensor q = empty_like(p2);
     cpu::exponential_kernel(q, 1.0, g);
-    Tensor ratio = contiguous(to_dtype(div(p2, q), Dtype::Float64));  // rounded in probs' dtype first, as torch
-    const double* r = ratio.data_ptr<double>();
+    Tensor ratio = contiguous(div(p2, q));  // rounded in probs' dtype, as torch
     int64_t* o = out.data_ptr<int64_t>();
-    std::vector<int64_t> idx(static_cast<size_t>(cats));
-    for (int64_t i = 0; i < rows; ++i) {
-      const double* row = r + i * cats;
-      std::iota(idx.begin(), idx.end(), 0);
-      // Largest first; NaN counts as largest, ties keep the lower index.
-      auto before = [&](int64_t a, int64_t b) {
-        bool na = std::isnan(row[a]), nb = std::isnan(row[b]);
-        if (na != nb) return na;
-        if (!na && row[a] != row[b]) return row[a] > row[b];
-        return a < b;
+    visit_floating(ratio.dtype(), [&](auto tag) {
+      using T = typename decltype(tag)::type;
+      using A = std::conditional_t<std::is_same_v<T, double>, double, float>;
+      const T* r = reinterpret_cast<const T*>(ratio.raw_data());
+      // torch's argmax (first maximum, NaN largest) for one sample, its topk
+      // selection for more: the same standard-library calls on the same
+      // (value, index) queue, so even ties come out in torch's order.
+      using Elem = std::pair<A, int64_t>;
+      auto larger = [](const Elem& x, const Elem& y) {
+        return (std::isnan(x.first) && !std::isnan(y.first)) || x.first > y.first;
       };
-      std::partial_sort(idx.begin(), idx.begin() + n_sample, idx.end(), before);
-      for (int64_t k = 0; k < n_sample; ++k) o[i * n_sample + k] = idx[size_t(k)];
-    }
+      std::vector<Elem> queue(static_cast<size_t>(cats));
+      for (int64_t i = 0; i < rows; ++i) {
+        for (int64_t j = 0; j < cats; ++j) queue[size_t(j)] = {A(r[i * cats + j]), j};
+        if (n_sample == 1) {
+          int64_t best = 0;
+          for (int64_t j = 1; j < cats; ++j)
+            if (!std::isnan(queue[size_t(best)].first) && (std::isnan(queue[size_t(j)].first) || queue[size_t(j)].first > queue[size_t(best)].first))
+              best = j;
+          o[i] = best;
+          continue;
+        }
+        if (n_sample * 64 <= cats) {
+          std::partial_sort(queue.begin(), queue.begin() + n_sample, queue.end(), larger);
+        } else {
+          std::nth_element(queue.begin(), queue.begin() + n_sample - 1, queue.end(), larger);
+          std::sort(queue.begin(), queue.begin() + n_sample - 1, larger);
+        }
+        for (int64_t k = 0; k < n_sample; ++k) o[i * n_sample + k] = queue[size_t(k)].second;
+      }
+    });
     return out;
   }
 
