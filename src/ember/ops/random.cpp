@@ -44,6 +44,7 @@ void require_floating(const Tensor& t, const char* op, const char* kernel) {
 // A sampler writes every element once: a tensor whose elements share memory
 // (an expanded view) cannot be filled.
 void check_no_internal_overlap(const Tensor& t, const char* op) {
+  if (t.numel() == 0) return;
   for (int64_t d = 0; d < t.dim(); ++d)
     EMBER_CHECK(!(t.strides()[d] == 0 && t.sizes()[d] > 1), op,
                 "unsupported operation: more than one element of the written-to tensor refers to a single memory "
