@@ -39,12 +39,14 @@ Tensor ones_like(const Tensor& t, std::optional<Dtype> dtype = std::nullopt);
 Tensor full_like(const Tensor& t, const Scalar& value, std::optional<Dtype> dtype = std::nullopt);
 Tensor empty_like(const Tensor& t, std::optional<Dtype> dtype = std::nullopt);
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step = 1, std::optional<Dtype> dtype = std::nullopt);
-Tensor linspace(double start, double end, int64_t steps, std::optional<Dtype> dtype = std::nullopt);
-Tensor logspace(double start, double end, int64_t steps, double base = 10.0, std::optional<Dtype> dtype = std::nullopt);
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, std::optional<Dtype> dtype = std::nullopt);
+Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base = 10.0, std::optional<Dtype> dtype = std::nullopt);
 Tensor eye(int64_t n, std::optional<int64_t> m = std::nullopt, Dtype dtype = Dtype::Float32);
 Tensor& fill_(Tensor& self, const Scalar& value);
 Tensor& fill_(Tensor& self, const Tensor& value);  // 0-d tensor value
 Tensor& zero_(Tensor& self);
+// Raises torch's "value cannot be converted to type ... without overflow" when s does not fit dtype d.
+void check_scalar_fits(const Scalar& s, Dtype d, const char* op);
 
 // ---------------------------------------------------------------- random (ops/random.cpp)
 Tensor rand(const Shape& size, Dtype dtype = Dtype::Float32, Generator* gen = nullptr);
