@@ -13,7 +13,6 @@ from ._size import Size
 from ._tensor import Tensor
 from ._ops import *  # noqa: F401,F403
 from ._ops import __all__ as _ops_all
-from . import random  # noqa: F401
 
 # dtype aliases as in torch
 float = float32
@@ -25,6 +24,8 @@ short = int16
 bool = _C.bool
 cfloat = None  # complex dtypes are not supported
 uint8 = uint8
+
+from . import random  # noqa: E402,F401
 
 
 class layout:
