@@ -56,9 +56,8 @@ template <class T> bool overflows(const Scalar& s) {
 
 }  // namespace
 
-void check_scalar_fits(const Scalar& s, Dtype d, const char* op) {
-  bool bad = visit_dtype(d, [&](auto tag) { return overflows<typename decltype(tag)::type>(s); });
-  EMBER_CHECK(!bad, op, "value cannot be converted to type ", dtype_name(d), " without overflow");
+bool scalar_fits(const Scalar& s, Dtype d) {
+  return !visit_dtype(d, [&](auto tag) { return overflows<typename decltype(tag)::type>(s); });
 }
 
 // ---------------------------------------------------------------- constants

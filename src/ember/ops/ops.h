@@ -45,8 +45,12 @@ Tensor eye(int64_t n, std::optional<int64_t> m = std::nullopt, Dtype dtype = Dty
 Tensor& fill_(Tensor& self, const Scalar& value);
 Tensor& fill_(Tensor& self, const Tensor& value);  // 0-d tensor value
 Tensor& zero_(Tensor& self);
-// Raises torch's "value cannot be converted to type ... without overflow" when s does not fit dtype d.
-void check_scalar_fits(const Scalar& s, Dtype d, const char* op);
+// May s be stored as dtype d? torch's rule (c10::overflows): integers must be in range (unsigned
+// types also take negatives down to -max, which wrap), floats must be finite-in-range or inf/nan.
+bool scalar_fits(const Scalar& s, Dtype d);
+inline void check_scalar_fits(const Scalar& s, Dtype d, const char* op) {
+  EMBER_CHECK(scalar_fits(s, d), op, "value cannot be converted to type ", dtype_name(d), " without overflow");
+}
 
 // ---------------------------------------------------------------- random (ops/random.cpp)
 Tensor rand(const Shape& size, Dtype dtype = Dtype::Float32, Generator* gen = nullptr);
