@@ -89,6 +89,17 @@ std::optional<Tensor> out_tensor(const py::object& out, const Shape& shape, cons
   return t;
 }
 
+// out= for samplers that compute a fresh result: it is copied into out (same shape required).
+Tensor into_out(const Tensor& result, const py::object& out, const char* op) {
+  auto o = out_tensor(out, result.sizes(), op);
+  if (!o) return result;
+  EMBER_CHECK(o->dtype() == result.dtype(), op, "expected out to have dtype ", dtype_name(result.dtype()), " but got ",
+              dtype_name(o->dtype()));
+  autograd::NoGradGuard ng;
+  copy_(*o, result);
+  return *o;
+}
+
 #define EMBER_FACTORY_KW                                                                                     \
   py::kw_only(), py::arg("generator") = py::none(), py::arg("out") = py::none(), py::arg("dtype") = py::none(), \
       py::arg("layout") = py::none(), py::arg("device") = py::none(), py::arg("pin_memory") = false,             \
@@ -233,12 +244,18 @@ EMBER_BINDINGS(random, 20) {
       }, py::arg("n"), EMBER_FACTORY_KW);
 
   // normal: tensor/number mean and std in every combination; numbers need a size.
-  m.def("normal", [](const Tensor& mean, const Tensor& std, Generator* gen, py::object) { return normal(mean, std, gen); },
+  m.def("normal", [](const Tensor& mean, const Tensor& std, Generator* gen, py::object out) {
+          return into_out(normal(mean, std, gen), out, "normal");
+        },
         py::arg("mean"), py::arg("std"), py::kw_only(), py::arg("generator") = py::none(), py::arg("out") = py::none());
-  m.def("normal", [](const Tensor& mean, double std, Generator* gen, py::object) { return normal(mean, std, gen); },
+  m.def("normal", [](const Tensor& mean, double std, Generator* gen, py::object out) {
+          return into_out(normal(mean, std, gen), out, "normal");
+        },
         py::arg("mean"), py::arg("std") = 1.0, py::kw_only(), py::arg("generator") = py::none(),
         py::arg("out") = py::none());
-  m.def("normal", [](double mean, const Tensor& std, Generator* gen, py::object) { return normal(mean, std, gen); },
+  m.def("normal", [](double mean, const Tensor& std, Generator* gen, py::object out) {
+          return into_out(normal(mean, std, gen), out, "normal");
+        },
         py::arg("mean"), py::arg("std"), py::kw_only(), py::arg("generator") = py::none(), py::arg("out") = py::none());
   m.def("normal", [](double mean, double std, IntList size, Generator* gen, py::object out, std::optional<Dtype> dtype,
                      py::object, std::optional<Device> device, bool, bool requires_grad) {
@@ -252,12 +269,14 @@ EMBER_BINDINGS(random, 20) {
         return finish(normal(mean, std, shape, dtype.value_or(default_dtype()), gen), requires_grad);
       }, py::arg("mean"), py::arg("std"), py::arg("size"), EMBER_FACTORY_KW);
 
-  def_both(m, "bernoulli", [](const Tensor& t, py::object gen, py::object) { return bernoulli(t, gen_arg(gen)); }, py::kw_only(),
+  def_both(m, "bernoulli", [](const Tensor& t, py::object gen, py::object out) {
+    return into_out(bernoulli(t, gen_arg(gen)), out, "bernoulli");
+  }, py::kw_only(),
            py::arg("generator") = py::none(), py::arg("out") = py::none());
   def_both(m, "bernoulli", [](const Tensor& t, double p, Generator* gen) { return bernoulli(t, p, gen); }, py::arg("p"),
            py::kw_only(), py::arg("generator") = py::none());
-  def_both(m, "multinomial", [](const Tensor& t, int64_t n, bool replacement, Generator* gen, py::object) {
-    return multinomial(t, n, replacement, gen);
+  def_both(m, "multinomial", [](const Tensor& t, int64_t n, bool replacement, Generator* gen, py::object out) {
+    return into_out(multinomial(t, n, replacement, gen), out, "multinomial");
   }, py::arg("num_samples"), py::arg("replacement") = false, py::kw_only(), py::arg("generator") = py::none(),
      py::arg("out") = py::none());
   m.def("poisson", [](const Tensor& t, Generator* gen) { return poisson(t, gen); }, py::arg("input"),

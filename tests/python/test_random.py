@@ -392,9 +392,22 @@ def test_factory_arguments():
     raises_like(lambda: ember.rand(-1), lambda: torch.rand(-1))
     raises_like(lambda: ember.rand(3, dtype=ember.int64), lambda: torch.rand(3, dtype=torch.int64))
     raises_like(lambda: ember.randn(3, dtype=ember.int32), lambda: torch.randn(3, dtype=torch.int32))
-    # out=
+    # out=: the result lands in the given tensor
     o, ot = ember.empty(4), torch.empty(4)
     same_stream(lambda: ember.rand(4, out=o), lambda: torch.rand(4, out=ot))
+    assert_same(o, ot)
+    m, mt = ember.zeros(3), torch.zeros(3)
+    for fe, ft in [(lambda o: ember.normal(m, 1.0, out=o), lambda o: torch.normal(mt, 1.0, out=o)),
+                   (lambda o: ember.normal(m, m + 1, out=o), lambda o: torch.normal(mt, mt + 1, out=o)),
+                   (lambda o: ember.bernoulli(m + 0.5, out=o), lambda o: torch.bernoulli(mt + 0.5, out=o)),
+                   (lambda o: ember.randint(0, 5, (3,), out=o), lambda o: torch.randint(0, 5, (3,), out=o))]:
+        dt = "int64" if "randint" in fe.__code__.co_names else "float32"
+        o, ot = ember.empty(3, dtype=getattr(ember, dt)), torch.empty(3, dtype=getattr(torch, dt))
+        r = same_stream(lambda: fe(o), lambda: ft(ot))
+        assert r is o
+        assert_same(o, ot)
+    o, ot = ember.empty(2, dtype=ember.int64), torch.empty(2, dtype=torch.int64)
+    same_stream(lambda: ember.multinomial(ember.ones(4), 2, out=o), lambda: torch.multinomial(torch.ones(4), 2, out=ot))
     assert_same(o, ot)
 
 
@@ -541,13 +554,32 @@ def test_overlapping_destination_rejected():
                     lambda: op(torch.from_numpy(np.broadcast_to(np.zeros((3, 1), np.float32), (3, 4)))))
 
 
+def backward(t, grad):
+    if isinstance(t, torch.Tensor) or hasattr(t, "backward"):
+        t.backward(grad)
+    else:  # the engine's entry point, for builds without Tensor.backward bound yet
+        ember._C._run_backward([t], [grad])
+
+
 def test_inplace_autograd_rules():
     leaf = ember.rand(2, 3, requires_grad=True)
     raises_like(lambda: leaf.uniform_(), lambda: torch.rand(2, 3, requires_grad=True).uniform_())
-    v = ember.zeros(3)
-    version = v._version()
-    v.normal_()
-    assert v._version() > version
+    # a sampler bumps the version: a tensor saved for backward and then resampled is refused
+    def resampled_after_save(L):
+        a = L.ones(3, requires_grad=True)
+        b = a * 1
+        c = b * b  # saves b
+        b.normal_()
+        backward(c, L.ones(3))
+    raises_like(lambda: resampled_after_save(ember), lambda: resampled_after_save(torch))
+    # on a non-leaf the sampler joins the graph with a zero gradient
+    def grad_through(L):
+        a = L.ones(3, requires_grad=True)
+        b = a * 2
+        b.uniform_()
+        backward(b * 3, L.ones(3))
+        return a.grad
+    assert_same(grad_through(ember), grad_through(torch))
 
 
 # ---------------------------------------------------------------- statistics
