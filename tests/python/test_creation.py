@@ -82,6 +82,11 @@ def test_constant_arguments():
     for lib in (ember, torch):
         assert tuple(lib.empty(size=(2, 3)).shape) == (2, 3)
         assert lib.empty(4, 5, dtype=lib.int32).stride() == (5, 1)
+    with default_dtype("float64"):
+        for f in [lambda L: L.zeros(2), lambda L: L.ones(2, 1), lambda L: L.eye(2), lambda L: L.zeros_like(L.ones(2, dtype=L.int32)),
+                  lambda L: L.tensor([[1, 2.5]]), lambda L: L.tensor(True), lambda L: L.ones(1).new_zeros(2)]:
+            same(f)
+        assert name(ember.empty(2).dtype) == name(torch.empty(2).dtype) == "float64"
 
 
 def test_full_dtype_inference():
