@@ -27,6 +27,8 @@ bool = _C.bool
 cfloat = None  # complex dtypes are not supported
 uint8 = uint8
 
+from . import random  # noqa: E402,F401
+
 
 class layout:
     def __init__(self, name):

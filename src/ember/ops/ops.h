@@ -39,12 +39,18 @@ Tensor ones_like(const Tensor& t, std::optional<Dtype> dtype = std::nullopt);
 Tensor full_like(const Tensor& t, const Scalar& value, std::optional<Dtype> dtype = std::nullopt);
 Tensor empty_like(const Tensor& t, std::optional<Dtype> dtype = std::nullopt);
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step = 1, std::optional<Dtype> dtype = std::nullopt);
-Tensor linspace(double start, double end, int64_t steps, std::optional<Dtype> dtype = std::nullopt);
-Tensor logspace(double start, double end, int64_t steps, double base = 10.0, std::optional<Dtype> dtype = std::nullopt);
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, std::optional<Dtype> dtype = std::nullopt);
+Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base = 10.0, std::optional<Dtype> dtype = std::nullopt);
 Tensor eye(int64_t n, std::optional<int64_t> m = std::nullopt, Dtype dtype = Dtype::Float32);
 Tensor& fill_(Tensor& self, const Scalar& value);
 Tensor& fill_(Tensor& self, const Tensor& value);  // 0-d tensor value
 Tensor& zero_(Tensor& self);
+// May s be stored as dtype d? torch's rule (c10::overflows): integers must be in range (unsigned
+// types also take negatives down to -max, which wrap), floats must be finite-in-range or inf/nan.
+bool scalar_fits(const Scalar& s, Dtype d);
+inline void check_scalar_fits(const Scalar& s, Dtype d, const char* op) {
+  EMBER_CHECK(scalar_fits(s, d), op, "value cannot be converted to type ", dtype_name(d), " without overflow");
+}
 
 // ---------------------------------------------------------------- random (ops/random.cpp)
 Tensor rand(const Shape& size, Dtype dtype = Dtype::Float32, Generator* gen = nullptr);
@@ -60,6 +66,18 @@ Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator
 Tensor& exponential_(Tensor& self, double lambd = 1, Generator* gen = nullptr);
 Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false, Generator* gen = nullptr);
 Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen = nullptr);
+Tensor normal(const Tensor& mean, double std, Generator* gen = nullptr);
+Tensor normal(double mean, const Tensor& std, Generator* gen = nullptr);
+Tensor normal(double mean, double std, const Shape& size, Dtype dtype = Dtype::Float32, Generator* gen = nullptr);
+Tensor rand_like(const Tensor& t, std::optional<Dtype> dtype = std::nullopt, Generator* gen = nullptr);
+Tensor randn_like(const Tensor& t, std::optional<Dtype> dtype = std::nullopt, Generator* gen = nullptr);
+Tensor randint_like(const Tensor& t, int64_t low, int64_t high, std::optional<Dtype> dtype = std::nullopt, Generator* gen = nullptr);
+Tensor& random_(Tensor& self, Generator* gen = nullptr);  // [0, 2^mantissa] for floats, [0, max] for integers
+Tensor bernoulli(const Tensor& input, double p, Generator* gen = nullptr);
+Tensor& cauchy_(Tensor& self, double median = 0, double sigma = 1, Generator* gen = nullptr);
+Tensor& log_normal_(Tensor& self, double mean = 1, double std = 2, Generator* gen = nullptr);
+Tensor& geometric_(Tensor& self, double p, Generator* gen = nullptr);
+Tensor poisson(const Tensor& rates, Generator* gen = nullptr);
 
 // ---------------------------------------------------------------- copy and conversion (ops/copy.cpp)
 Tensor& copy_(Tensor& self, const Tensor& src);  // broadcasts and casts src into self
