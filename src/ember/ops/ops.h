@@ -220,6 +220,7 @@ Tensor norm(const Tensor& t, const std::optional<Scalar>& p = std::nullopt, cons
 Tensor vector_norm(const Tensor& t, double ord = 2, const Dims& dims = {}, bool keepdim = false,
                    std::optional<Dtype> dtype = std::nullopt);
 Tensor matrix_norm(const Tensor& t, const std::string& ord = "fro", const Dims& dims = {-2, -1}, bool keepdim = false);
+Tensor matrix_norm(const Tensor& t, double ord, const Dims& dims = {-2, -1}, bool keepdim = false);  // 1, -1, inf, -inf
 Tensor logsumexp(const Tensor& t, const Dims& dims, bool keepdim = false);
 Tensor all(const Tensor& t);
 Tensor all(const Tensor& t, int64_t dim, bool keepdim = false);
@@ -238,6 +239,8 @@ Tensor log_softmax(const Tensor& t, int64_t dim, std::optional<Dtype> dtype = st
 Tensor sum_to(const Tensor& t, const Shape& shape);
 std::pair<Tensor, Tensor> median(const Tensor& t, int64_t dim, bool keepdim = false);
 Tensor median(const Tensor& t);
+std::pair<Tensor, Tensor> nanmedian(const Tensor& t, int64_t dim, bool keepdim = false);  // median of the non-NaN values
+Tensor nanmedian(const Tensor& t);
 std::pair<Tensor, Tensor> mode(const Tensor& t, int64_t dim = -1, bool keepdim = false);
 Tensor quantile(const Tensor& t, const Tensor& q, std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
                 const std::string& interpolation = "linear");

@@ -1,0 +1,131 @@
+// Pieces shared by the reduction kernel files: block sizes, bulk widening of
+// 16-bit floats, a vectorized exp, and iteration over the lines along one dim.
+#pragma once
+#include <immintrin.h>
+
+#include <array>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "ember/core/parallel.h"
+#include "ember/core/tensor.h"
+
+namespace ember::cpu {
+
+// Block sizes. They fix where partial results are cut, so they are constants:
+// results must not depend on anything but the shapes.
+constexpr int64_t kBlock = 16384;       // elements of a long contiguous run folded as one partial
+constexpr int64_t kTile = 1024;         // columns accumulated together when reducing over rows
+constexpr int64_t kRowBlock = 256;      // rows folded into one partial when reducing over rows
+constexpr int64_t kGrain = 32768;       // elements of work below which a task stays on one thread
+constexpr int64_t kConvertChunk = 512;  // 16-bit floats widened per step
+constexpr int kMaxWalkDims = 64;
+
+inline void to_float(const Half* s, float* d, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(d + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i))));
+  for (; i < n; ++i) d[i] = float(s[i]);
+}
+inline void to_float(const BFloat16* s, float* d, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t b = uint32_t(s[i].bits) << 16;
+    std::memcpy(d + i, &b, 4);
+  }
+}
+inline void from_float(const float* s, Half* d, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i), _mm256_cvtps_ph(_mm256_loadu_ps(s + i), _MM_FROUND_TO_NEAREST_INT));
+  for (; i < n; ++i) d[i] = Half(s[i]);
+}
+inline void from_float(const float* s, BFloat16* d, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) d[i] = BFloat16(s[i]);
+}
+
+// exp of 8 floats: Cephes' range reduction and polynomial (about 1 ulp). Meant
+// for x <= 88 (softmax feeds x - max <= 0): above that it answers inf. exp of
+// anything below log(FLT_MIN) is flushed to 0, so exp(-inf) is exactly 0.
+inline __m256 exp8(__m256 x) {
+  const __m256 hi = _mm256_set1_ps(88.0f), lo = _mm256_set1_ps(-87.3365447505531f);
+  __m256 xc = _mm256_min_ps(_mm256_max_ps(x, lo), hi);
+  __m256 fx = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
+                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), xc);
+  r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 y = _mm256_set1_ps(1.9875691500E-4f);
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507E-3f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073E-3f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894E-2f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459E-1f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201E-1f));
+  y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  __m256i n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
+  y = _mm256_mul_ps(y, _mm256_castsi256_ps(n));
+  y = _mm256_blendv_ps(y, _mm256_setzero_ps(), _mm256_cmp_ps(x, lo, _CMP_LT_OQ));
+  y = _mm256_blendv_ps(y, _mm256_set1_ps(__builtin_inff()), _mm256_cmp_ps(x, hi, _CMP_GT_OQ));
+  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));  // NaN stays NaN
+}
+
+// The lines along one dim of up to 4 tensors whose shapes agree except at that
+// dim. for_each gives each line's base pointers; lines are split over threads.
+struct Lines {
+  static constexpr int kMax = 4;
+  int nt = 0;
+  int64_t count = 1;
+  std::vector<int64_t> sizes;                       // the other dims, innermost first
+  std::vector<std::array<int64_t, kMax>> strides;   // bytes, per dim per tensor
+  std::array<char*, kMax> base{};
+  std::array<int64_t, kMax> step{};                 // bytes between neighbours along the dim
+
+  // The shape of the other dims comes from `tensors[0]`.
+  Lines(std::initializer_list<const Tensor*> tensors, int64_t dim) {
+    nt = int(tensors.size());
+    const Tensor& ref = **tensors.begin();
+    for (int64_t d = ref.dim() - 1; d >= 0; --d) {
+      if (d == dim || ref.sizes()[d] == 1) continue;
+      sizes.push_back(ref.sizes()[d]);
+      count *= ref.sizes()[d];
+      std::array<int64_t, kMax> st{};
+      int t = 0;
+      for (const Tensor* x : tensors) st[t++] = x->strides()[d] * int64_t(x->element_size());
+      strides.push_back(st);
+    }
+    int t = 0;
+    for (const Tensor* x : tensors) {
+      base[t] = static_cast<char*>(x->raw_data());
+      step[t] = x->dim() == 0 ? 0 : x->strides()[dim] * int64_t(x->element_size());
+      ++t;
+    }
+  }
+
+  template <class F> void for_each(int64_t grain, F&& fn) const {
+    if (count == 0) return;
+    parallel_for(0, count, grain, [&](int64_t b, int64_t e) {
+      const int nd = int(sizes.size());
+      std::vector<int64_t> idx(nd, 0);
+      std::array<char*, kMax> p = base;
+      int64_t rem = b;
+      for (int d = 0; d < nd; ++d) {
+        idx[d] = rem % sizes[d];
+        rem /= sizes[d];
+        for (int t = 0; t < nt; ++t) p[t] += idx[d] * strides[d][t];
+      }
+      for (int64_t l = b; l < e; ++l) {
+        fn(p);
+        for (int d = 0; d < nd; ++d) {
+          for (int t = 0; t < nt; ++t) p[t] += strides[d][t];
+          if (++idx[d] < sizes[d]) break;
+          for (int t = 0; t < nt; ++t) p[t] -= idx[d] * strides[d][t];
+          idx[d] = 0;
+        }
+      }
+    });
+  }
+};
+
+// Lines per task so that a task holds about kGrain elements.
+inline int64_t line_grain(int64_t line_len) { return line_len >= kGrain ? 1 : kGrain / (line_len > 0 ? line_len : 1); }
+
+}  // namespace ember::cpu
