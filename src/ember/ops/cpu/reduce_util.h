@@ -16,7 +16,8 @@ namespace ember::cpu {
 // Block sizes. They fix where partial results are cut, so they are constants:
 // results must not depend on anything but the shapes.
 constexpr int64_t kBlock = 16384;       // elements of a long contiguous run folded as one partial
-constexpr int64_t kTile = 1024;         // columns accumulated together when reducing over rows
+constexpr int64_t kTile = 4096;         // columns accumulated together when reducing over rows (whole
+                                        // 16 KB rows: row pieces within one 4 KB page starve the prefetcher)
 constexpr int64_t kRowBlock = 256;      // rows folded into one partial when reducing over rows
 constexpr int64_t kGrain = 32768;       // elements of work below which a task stays on one thread
 constexpr int64_t kConvertChunk = 512;  // 16-bit floats widened per step

@@ -14,7 +14,7 @@ namespace ember::cpu {
 
 namespace {
 
-constexpr int64_t kColTile = 256;
+constexpr int64_t kColTile = 1024;  // columns per tile when the dim is not innermost
 
 // ---- one contiguous row
 void row_softmax(const float* x, float* y, int64_t n, bool log) {
@@ -86,42 +86,49 @@ void row_softmax(const double* x, double* y, int64_t n, bool log) {
   }
 }
 
-// ---- a tile of kn neighbouring columns, n rows `ld` elements apart
+// ---- a tile of kn neighbouring columns, n rows `ld` elements apart. One pass
+// keeps a running max and a sum rescaled whenever the max grows ("online"
+// softmax), a second writes the result: two reads of the input instead of three.
+template <class C> inline void online_step(C x, C& m, C& s) {
+  C mn = std::isnan(m) ? m : (x > m ? x : m);
+  C scale = m == mn ? C(1) : std::exp(m - mn);
+  C term = x == -std::numeric_limits<C>::infinity() ? C(0) : std::exp(x - mn);
+  s = s * scale + term;
+  m = mn;
+}
+
+template <class C> inline C finish_one(C x, C m, C inv_or_log, bool log) {
+  return log ? (x - m) - inv_or_log : std::exp(x - m) * inv_or_log;
+}
+
 void col_softmax(const float* x, float* y, int64_t n, int64_t ld, int64_t kn, bool log) {
   alignas(32) float mx[kColTile], sum[kColTile];
   for (int64_t k = 0; k < kn; ++k) mx[k] = -std::numeric_limits<float>::infinity(), sum[k] = 0;
+  const __m256 ninf = _mm256_set1_ps(-std::numeric_limits<float>::infinity()), one = _mm256_set1_ps(1.0f);
   for (int64_t r = 0; r < n; ++r) {
     const float* xr = x + r * ld;
-    for (int64_t k = 0; k < kn; ++k) mx[k] = std::max(mx[k], xr[k]);
+    int64_t k = 0;
+    for (; k + 8 <= kn; k += 8) {
+      __m256 xv = _mm256_loadu_ps(xr + k), m = _mm256_load_ps(mx + k);
+      __m256 mn = _mm256_max_ps(xv, m);  // a NaN already in m stays
+      __m256 scale = _mm256_blendv_ps(exp8(_mm256_sub_ps(m, mn)), one, _mm256_cmp_ps(m, mn, _CMP_EQ_OQ));
+      __m256 term = _mm256_blendv_ps(exp8(_mm256_sub_ps(xv, mn)), _mm256_setzero_ps(), _mm256_cmp_ps(xv, ninf, _CMP_EQ_OQ));
+      _mm256_store_ps(sum + k, _mm256_fmadd_ps(_mm256_load_ps(sum + k), scale, term));
+      _mm256_store_ps(mx + k, mn);
+    }
+    for (; k < kn; ++k) online_step(xr[k], mx[k], sum[k]);
   }
+  for (int64_t k = 0; k < kn; ++k) sum[k] = log ? std::log(sum[k]) : 1.0f / sum[k];
   for (int64_t r = 0; r < n; ++r) {
     const float* xr = x + r * ld;
     float* yr = y + r * ld;
     int64_t k = 0;
     for (; k + 8 <= kn; k += 8) {
-      __m256 e = exp8(_mm256_sub_ps(_mm256_loadu_ps(xr + k), _mm256_load_ps(mx + k)));
-      if (!log) _mm256_storeu_ps(yr + k, e);
-      _mm256_store_ps(sum + k, _mm256_add_ps(_mm256_load_ps(sum + k), e));
+      __m256 d = _mm256_sub_ps(_mm256_loadu_ps(xr + k), _mm256_load_ps(mx + k));
+      __m256 v = log ? _mm256_sub_ps(d, _mm256_load_ps(sum + k)) : _mm256_mul_ps(exp8(d), _mm256_load_ps(sum + k));
+      _mm256_storeu_ps(yr + k, v);
     }
-    for (; k < kn; ++k) {
-      float e = std::exp(xr[k] - mx[k]);
-      if (!log) yr[k] = e;
-      sum[k] += e;
-    }
-  }
-  if (!log) {
-    for (int64_t k = 0; k < kn; ++k) sum[k] = 1.0f / sum[k];
-    for (int64_t r = 0; r < n; ++r) {
-      float* yr = y + r * ld;
-      for (int64_t k = 0; k < kn; ++k) yr[k] *= sum[k];
-    }
-  } else {
-    for (int64_t k = 0; k < kn; ++k) sum[k] = std::log(sum[k]);
-    for (int64_t r = 0; r < n; ++r) {
-      const float* xr = x + r * ld;
-      float* yr = y + r * ld;
-      for (int64_t k = 0; k < kn; ++k) yr[k] = (xr[k] - mx[k]) - sum[k];
-    }
+    for (; k < kn; ++k) yr[k] = finish_one(xr[k], mx[k], sum[k], log);
   }
 }
 
@@ -129,16 +136,10 @@ void col_softmax(const double* x, double* y, int64_t n, int64_t ld, int64_t kn, 
   double mx[kColTile], sum[kColTile];
   for (int64_t k = 0; k < kn; ++k) mx[k] = -std::numeric_limits<double>::infinity(), sum[k] = 0;
   for (int64_t r = 0; r < n; ++r)
-    for (int64_t k = 0; k < kn; ++k) mx[k] = std::max(mx[k], x[r * ld + k]);
+    for (int64_t k = 0; k < kn; ++k) online_step(x[r * ld + k], mx[k], sum[k]);
+  for (int64_t k = 0; k < kn; ++k) sum[k] = log ? std::log(sum[k]) : 1.0 / sum[k];
   for (int64_t r = 0; r < n; ++r)
-    for (int64_t k = 0; k < kn; ++k) {
-      double e = std::exp(x[r * ld + k] - mx[k]);
-      if (!log) y[r * ld + k] = e;
-      sum[k] += e;
-    }
-  for (int64_t r = 0; r < n; ++r)
-    for (int64_t k = 0; k < kn; ++k)
-      y[r * ld + k] = log ? (x[r * ld + k] - mx[k]) - std::log(sum[k]) : y[r * ld + k] / sum[k];
+    for (int64_t k = 0; k < kn; ++k) y[r * ld + k] = finish_one(x[r * ld + k], mx[k], sum[k], log);
 }
 
 // in/out contiguous, viewed as [outer, n, inner].
