@@ -29,6 +29,7 @@ Tensor cast_for_norm(const Tensor& t, std::optional<Dtype> dtype) { return dtype
 Tensor norm_any(const Tensor& t, const py::object& p, const std::optional<IntList>& dim, bool keepdim, std::optional<Dtype> dtype) {
   const bool fro = p.is_none() || (py::isinstance<py::str>(p) && p.cast<std::string>() == "fro");
   if (fro) {
+    if (dtype) throw py::value_error("dtype argument is not supported in frobenius norm");
     EMBER_CHECK(!dim || dim->size() <= 2, "", "Expected at most 2 dimensions, but got ", dim->size(), " dimensions instead.");
     return norm(t, std::nullopt, dims_of(dim), keepdim, dtype);
   }

@@ -5,7 +5,6 @@ Inputs are built from one NumPy array shared by both libraries, so every layout
 (contiguous, transposed, sliced, expanded) is exactly the same data in each.
 """
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -13,7 +12,8 @@ import pytest
 from oracle import DTYPES, FLOAT_DTYPES, INT_DTYPES, check, ember, random_array, to_numpy, torch
 
 LAYOUTS = ["contiguous", "transposed", "sliced", "expanded"]
-warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+# broadcast NumPy views are read-only; both libraries only read them here
+pytestmark = pytest.mark.filterwarnings("ignore:The given NumPy array is not writable")
 
 
 def make(shape, dtype="float32", layout="contiguous", seed=0, low=-3.0, high=3.0, array=None):
@@ -285,6 +285,16 @@ def test_scans(layout):
             compare(lambda lib, x: lib.cumsum(x, dim, dtype=lib.float64), e, t, msg=f"cumsum dtype {dtype}")
 
 
+def test_inplace_scans():
+    for name in ("cumsum_", "cumprod_"):
+        e, t = make((3, 4), "float64", seed=21)
+        e, t = e.clone(), t.clone()
+        re_, rt = getattr(e, name)(1), getattr(t, name)(1)
+        assert re_ is e
+        check(e, t, msg=name)
+        check(re_, rt, msg=name)
+
+
 def test_cummax_ties_take_the_later_index():
     a = np.array([[1, 3, 3, 2, 3, 5, 5], [0, 0, 0, 0, 0, 0, 0]], dtype="int64")
     e, t = make(a.shape, array=a)
@@ -350,6 +360,9 @@ def test_norms():
         compare(lambda lib, x: x.norm(p=ord), e, t)
         compare(lambda lib, x: lib.norm(x, ord, dim=1, keepdim=True), e, t)
     compare(lambda lib, x: linalg(lib).vector_norm(x, dtype=lib.float64), e, t)
+    compare(lambda lib, x: linalg(lib).vector_norm(x.double(), dtype=lib.float32), e, t)  # narrowing: an error
+    compare(lambda lib, x: x.norm(p=3, dtype=lib.float64), e, t)
+    compare(lambda lib, x: x.norm(dtype=lib.float64), e, t)  # not with 'fro': ValueError
     compare(lambda lib, x: x.norm(p="fro", dim=(0, 1)), e, t)
     for ord in ["fro", 1, -1, math.inf, -math.inf]:
         for dim in [(-2, -1), (0, 2), (2, 0)]:

@@ -195,8 +195,9 @@ Tensor vector_norm(const Tensor& t, double ord, const Dims& dims, bool keepdim, 
   EMBER_CHECK(is_floating(t.dtype()), "", "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ",
               torch_name(t.dtype()));
   if (dtype)
-    EMBER_CHECK(is_floating(*dtype), "", "linalg.vector_norm: dtype should be floating point or complex. Got ",
-                torch_name(*dtype));
+    EMBER_CHECK(promote_types(t.dtype(), *dtype) == *dtype, "", "linalg.vector_norm: the dtype of the input (",
+                torch_name(t.dtype()), ") should be convertible without narrowing to the specified dtype (",
+                torch_name(*dtype), ")");
   Mask m = dim_mask(dims, t.dim(), "linalg.vector_norm");
   if (std::isinf(ord)) {
     const char* which = ord > 0 ? "inf" : "-inf";

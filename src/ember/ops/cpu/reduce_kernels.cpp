@@ -483,7 +483,6 @@ template <class In, class Op> void fill_identity(const Tensor& out, const Op& op
   visit_dtype(out.dtype(), [&](auto tag) {
     using O = typename decltype(tag)::type;
     O v = cast_out<O>(op.project(op.identity()));
-    DimList dl(RDims{});
     std::vector<int64_t> sz(out.sizes().begin(), out.sizes().end()), st(out.strides().begin(), out.strides().end());
     std::reverse(sz.begin(), sz.end());
     std::reverse(st.begin(), st.end());
