@@ -236,6 +236,12 @@ template <class Op> struct Lanes {
 };
 
 template <class In, class Op> typename Op::acc_t fold_run(const In* p, int64_t n, const Op& op) {
+  if (n < 2 * Lanes<Op>::L) {
+    // short runs: setting up and folding the lanes would cost more than the run
+    typename Op::acc_t a = op.identity();
+    for (int64_t i = 0; i < n; ++i) a = op.combine(a, op.map(compute_t<In>(p[i])));
+    return a;
+  }
   Lanes<Op> acc(op);
   if constexpr (is_reduced_float_v<In>) {
     alignas(32) float buf[kConvertChunk];
