@@ -58,7 +58,13 @@ template <class F> PyObject* unary(PyObject* a, F f) {
 PyObject* nb_add(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return add(x, y); }); }
 PyObject* nb_sub(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return sub(x, y); }); }
 PyObject* nb_mul(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(x, y); }); }
-PyObject* nb_truediv(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return div(x, y); }); }
+// number / tensor is reciprocal(tensor) * number, as torch's __rtruediv__ computes it (the
+// rounding differs from a true division, visibly for 16-bit floats).
+PyObject* nb_truediv(PyObject* a, PyObject* b) {
+  return binary(a, b, [](const Tensor& x, const Tensor& y) {
+    return is_wrapped_number(x) ? mul(reciprocal(y), x) : div(x, y);
+  });
+}
 PyObject* nb_floordiv(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return floor_divide(x, y); }); }
 PyObject* nb_remainder(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return remainder(x, y); }); }
 PyObject* nb_matmul(PyObject* a, PyObject* b) {

@@ -40,24 +40,30 @@ EMBER_BINDINGS(elementwise, 10) {
   EMBER_BIND_BINARY(floor_divide, "other")
   EMBER_BIND_BINARY(remainder, "other")
   EMBER_BIND_BINARY(fmod, "other")
-  EMBER_BIND_BINARY(atan2, "other")
-  EMBER_BIND_BINARY(hypot, "other")
   EMBER_BIND_BINARY(eq, "other")
   EMBER_BIND_BINARY(ne, "other")
   EMBER_BIND_BINARY(lt, "other")
   EMBER_BIND_BINARY(le, "other")
   EMBER_BIND_BINARY(gt, "other")
   EMBER_BIND_BINARY(ge, "other")
-  EMBER_BIND_BINARY(logical_and, "other")
-  EMBER_BIND_BINARY(logical_or, "other")
-  EMBER_BIND_BINARY(logical_xor, "other")
   EMBER_BIND_BINARY(bitwise_and, "other")
   EMBER_BIND_BINARY(bitwise_or, "other")
   EMBER_BIND_BINARY(bitwise_xor, "other")
   EMBER_BIND_BINARY(bitwise_left_shift, "other")
   EMBER_BIND_BINARY(bitwise_right_shift, "other")
 #undef EMBER_BIND_BINARY
-  def_both(m, "arctan2", [](const Tensor& a, TensorLike b) { return atan2(a, b); }, py::arg("other"));
+  // these take a tensor `other` only, like torch (a number is a TypeError)
+#define EMBER_BIND_BINARY_TENSOR(name)                                                                  \
+  def_both(m, #name, [](const Tensor& a, const Tensor& b) { return name(a, b); }, py::arg("other"));   \
+  def_method(#name "_", [](Tensor& a, const Tensor& b) { return name##_(a, b); }, py::arg("other"));
+  EMBER_BIND_BINARY_TENSOR(atan2)
+  EMBER_BIND_BINARY_TENSOR(hypot)
+  EMBER_BIND_BINARY_TENSOR(logical_and)
+  EMBER_BIND_BINARY_TENSOR(logical_or)
+  EMBER_BIND_BINARY_TENSOR(logical_xor)
+#undef EMBER_BIND_BINARY_TENSOR
+  def_both(m, "arctan2", [](const Tensor& a, const Tensor& b) { return atan2(a, b); }, py::arg("other"));
+  def_method("arctan2_", [](Tensor& a, const Tensor& b) { return atan2_(a, b); }, py::arg("other"));
   def_both(m, "greater", [](const Tensor& a, TensorLike b) { return gt(a, b); }, py::arg("other"));
   def_both(m, "greater_equal", [](const Tensor& a, TensorLike b) { return ge(a, b); }, py::arg("other"));
   def_both(m, "less", [](const Tensor& a, TensorLike b) { return lt(a, b); }, py::arg("other"));
@@ -86,7 +92,11 @@ EMBER_BINDINGS(elementwise, 10) {
   }, py::arg("exponent"));
 
   // ---- ternary
-  def_both(m, "where", [](const Tensor& c, TensorLike a, TensorLike b) { return where(c, a, b); }, py::arg("self"), py::arg("other"));
+  m.def("where", [](const Tensor& c, TensorLike a, TensorLike b) { return where(c, a, b); }, py::arg("condition"),
+        py::arg("input"), py::arg("other"));
+  // Tensor.where(condition, y) is where(condition, self, y)
+  def_method("where", [](const Tensor& self, const Tensor& c, TensorLike b) { return where(c, self, b); },
+             py::arg("condition"), py::arg("other"));
   m.def("where", [](const Tensor& c) { return nonzero_tuple(c); }, py::arg("condition"));
   def_both(m, "lerp", [](const Tensor& a, const Tensor& e, TensorLike w) { return lerp(a, e, w); }, py::arg("end"), py::arg("weight"));
   def_method("lerp_", [](Tensor& a, const Tensor& e, TensorLike w) { return lerp_(a, e, w); }, py::arg("end"), py::arg("weight"));
@@ -99,23 +109,26 @@ EMBER_BINDINGS(elementwise, 10) {
   def_method("addcdiv_", [](Tensor& a, const Tensor& t1, const Tensor& t2, const Scalar& v) { return addcdiv_(a, t1, t2, v); },
              py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
   for (const char* name : {"clamp", "clip"}) {
-    def_both(m, name, [](const Tensor& t, std::optional<Scalar> lo, std::optional<Scalar> hi) { return clamp(t, lo, hi); },
-             py::arg("min") = py::none(), py::arg("max") = py::none());
+    // tensor bounds first: the Scalar caster would also take a one-element tensor (and lose its dtype)
     def_both(m, name, [](const Tensor& t, std::optional<Tensor> lo, std::optional<Tensor> hi) { return clamp(t, lo, hi); },
              py::arg("min") = py::none(), py::arg("max") = py::none());
+    def_both(m, name, [](const Tensor& t, std::optional<Scalar> lo, std::optional<Scalar> hi) { return clamp(t, lo, hi); },
+             py::arg("min") = py::none(), py::arg("max") = py::none());
     std::string in = std::string(name) + "_";
-    def_method(in.c_str(), [](Tensor& t, std::optional<Scalar> lo, std::optional<Scalar> hi) { return clamp_(t, lo, hi); },
-               py::arg("min") = py::none(), py::arg("max") = py::none());
     def_method(in.c_str(), [](Tensor& t, std::optional<Tensor> lo, std::optional<Tensor> hi) { return clamp_(t, lo, hi); },
                py::arg("min") = py::none(), py::arg("max") = py::none());
+    def_method(in.c_str(), [](Tensor& t, std::optional<Scalar> lo, std::optional<Scalar> hi) { return clamp_(t, lo, hi); },
+               py::arg("min") = py::none(), py::arg("max") = py::none());
   }
+  def_both(m, "clamp_min", [](const Tensor& t, const Tensor& lo) { return clamp(t, std::optional<Tensor>(lo), std::nullopt); }, py::arg("min"));
   def_both(m, "clamp_min", [](const Tensor& t, const Scalar& lo) { return clamp(t, std::optional<Scalar>(lo), std::nullopt); }, py::arg("min"));
+  def_both(m, "clamp_max", [](const Tensor& t, const Tensor& hi) { return clamp(t, std::nullopt, std::optional<Tensor>(hi)); }, py::arg("max"));
   def_both(m, "clamp_max", [](const Tensor& t, const Scalar& hi) { return clamp(t, std::nullopt, std::optional<Scalar>(hi)); }, py::arg("max"));
 
   // ---- unary: ember.exp(input) and Tensor.exp(), Tensor.exp_()
 #define EMBER_BIND_UNARY(name)                                          \
   def_both(m, #name, [](const Tensor& t) { return name(t); });          \
-  def_method(#name "_", [](Tensor& t) { return name##_(t); });
+  def_both(m, #name "_", [](Tensor& t) -> Tensor& { return name##_(t); });
   EMBER_UNARY_OPS(EMBER_BIND_UNARY)
 #undef EMBER_BIND_UNARY
   // torch's alternative names

@@ -21,14 +21,16 @@ namespace {
 
 [[noreturn]] void zero_division() { EMBER_FAIL("", "ZeroDivisionError"); }
 
-template <class C> inline C floor_div_float(C a, C b) {
+// Python's floor division (torch's div_floor_floating). For 16-bit T the floor is held in
+// T before the correction step, as torch's Half arithmetic does.
+template <class T, class C> inline C floor_div_float(C a, C b) {
   if (b == 0) return a / b;
   C mod = std::fmod(a, b);
   C div = (a - mod) / b;
   if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1;
   if (div != 0) {
-    C fl = std::floor(div);
-    if (div - fl > C(0.5)) fl += 1;
+    C fl = C(T(std::floor(div)));
+    if (div - fl > C(0.5)) fl = C(T(fl + 1));
     return fl;
   }
   return std::copysign(C(0), a / b);
@@ -61,17 +63,17 @@ template <class T> void arith(BinaryOp op, const ElementwiseLoop& L, const Scala
       if constexpr (is_b) {
         run_elementwise<T, T, T>(L, [](bool a, bool b) { return a || b; });
       } else {
-        C alpha = alpha_s.to<C>();
+        C alpha = alpha_s.to<T>();  // 16-bit types: alpha and alpha * b are rounded, as in torch's Half math
         if (alpha == C(1)) run_elementwise<T, T, T>(L, [](C a, C b) { return C(a + b); });
-        else run_elementwise<T, T, T>(L, [alpha](C a, C b) { return C(a + alpha * b); });
+        else run_elementwise<T, T, T>(L, [alpha](C a, C b) { return C(a + C(T(alpha * b))); });
       }
       return;
     }
     case BinaryOp::Sub: {
       if constexpr (!is_b) {
-        C alpha = alpha_s.to<C>();
+        C alpha = alpha_s.to<T>();
         if (alpha == C(1)) run_elementwise<T, T, T>(L, [](C a, C b) { return C(a - b); });
-        else run_elementwise<T, T, T>(L, [alpha](C a, C b) { return C(a - alpha * b); });
+        else run_elementwise<T, T, T>(L, [alpha](C a, C b) { return C(a - C(T(alpha * b))); });
       }
       return;
     }
@@ -83,11 +85,12 @@ template <class T> void arith(BinaryOp op, const ElementwiseLoop& L, const Scala
       if constexpr (is_fp) run_elementwise<T, T, T>(L, [](C a, C b) { return a / b; });
       return;
     case BinaryOp::DivTrunc:
-      if constexpr (is_fp) run_elementwise<T, T, T>(L, [](C a, C b) { return std::trunc(a / b); });
+      // the quotient is rounded to T before trunc, as torch's 16-bit arithmetic does
+      if constexpr (is_fp) run_elementwise<T, T, T>(L, [](C a, C b) { return std::trunc(C(T(a / b))); });
       else if constexpr (!is_b) run_elementwise<T, T, T>(L, [](C a, C b) { if (b == 0) zero_division(); return C(a / b); });
       return;
     case BinaryOp::DivFloor:
-      if constexpr (is_fp) run_elementwise<T, T, T>(L, [](C a, C b) { return floor_div_float(a, b); });
+      if constexpr (is_fp) run_elementwise<T, T, T>(L, [](C a, C b) { return floor_div_float<T>(a, b); });
       else if constexpr (!is_b)
         run_elementwise<T, T, T>(L, [](C a, C b) {
           if (b == 0) zero_division();
