@@ -11,6 +11,7 @@ from ._C import (  # noqa: F401
 )
 from ._size import Size
 from ._tensor import Tensor
+from ._tensor_str import set_printoptions
 from ._ops import *  # noqa: F401,F403
 from ._ops import __all__ as _ops_all
 

@@ -164,7 +164,7 @@ def test_repr_from_views_and_ops():
                                   dict(linewidth=40), dict(threshold=10, edgeitems=2), dict(profile="short"),
                                   dict(profile="full")])
 def test_set_printoptions(opts):
-    from ember._tensor_str import set_printoptions
+    set_printoptions = ember.set_printoptions
     cases = [rng.standard_normal(30), rng.standard_normal((5, 6)) * 1e-5, np.arange(2000.0)]
     try:
         set_printoptions(**opts)

@@ -98,11 +98,14 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const Scala
               a.device().str(), " and ", b.device().str());
   Dtype cd = compute_dtype(op, a, b);
   if (op == BinaryOp::Add || op == BinaryOp::Sub) check_alpha(name, cd, alpha);
-  Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name);
+  // equal shapes (the common case) need no broadcast shape of their own
+  Shape broadcast;
+  const bool same = a.sizes() == b.sizes();
+  if (!same) broadcast = broadcast_shapes(a.sizes(), b.sizes(), name);
+  const Shape& shape = same ? a.sizes() : broadcast;
   Dtype od = cpu::is_comparison(op) ? Dtype::Bool : cd;
-  Tensor ac = cast_nograd(a, cd), bc = cast_nograd(b, cd);
   Tensor out = detail::empty_elementwise(shape, od, a.sizes() == shape ? a : b);
-  cpu::binary_kernel(op, out, ac, bc, alpha);
+  cpu::binary_kernel(op, out, cast_nograd(a, cd), cast_nograd(b, cd), alpha);
   return out;
 }
 

@@ -10,8 +10,13 @@ namespace ember::detail {
 
 Tensor cast_nograd(const Tensor& t, Dtype dtype) {
   if (t.dtype() == dtype) return t;
-  Tensor out = empty_elementwise(t.sizes(), dtype, t);
-  cpu::copy_kernel(out, t);
+  Tensor out;
+  if (t.dim() == 0) {  // a number operand (the common case: `x * 0.5`): convert the value, skip the loop
+    out = scalar_tensor(t.item(), dtype);
+  } else {
+    out = empty_elementwise(t.sizes(), dtype, t);
+    cpu::copy_kernel(out, t);
+  }
   out.impl()->wrapped_number = t.impl()->wrapped_number;
   return out;
 }
