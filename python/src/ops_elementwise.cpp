@@ -1,4 +1,6 @@
 // Bindings of the elementwise families: binary, unary, ternary, activations.
+#include <algorithm>
+
 #include "bind.h"
 
 namespace ember::py {
@@ -78,8 +80,15 @@ EMBER_BINDINGS(elementwise, 10) {
   def_both(m, "fmin", [](const Tensor& a, const Tensor& b) { return where(isnan(a), b, where(isnan(b), a, minimum(a, b))); },
            py::arg("other"));
   def_both(m, "xlogy", [](const Tensor& a, TensorLike b) { return xlogy(a, b); }, py::arg("other"));
+  m.def("xlogy", [](const Scalar& a, const Tensor& b) { return xlogy(wrap_scalar(a), b); }, py::arg("self"),
+        py::arg("other"));
   def_both(m, "equal", [](const Tensor& a, const Tensor& b) {
-    return a.sizes() == b.sizes() && (a.numel() == 0 || all(eq(a, b)).item().to_bool());
+    EMBER_CHECK(a.dtype() == b.dtype(), "equal", "Expected object of scalar type ", dtype_name(a.dtype()),
+                " but got scalar type ", dtype_name(b.dtype()), " for argument 'other'");
+    if (a.sizes() != b.sizes()) return false;
+    Tensor diff = contiguous(ne(a, b));  // read directly: no reduction needed
+    const bool* p = diff.data_ptr<bool>();
+    return std::none_of(p, p + diff.numel(), [](bool v) { return v; });
   }, py::arg("other"));
 
   // pow: tensor ** tensor, tensor ** number, number ** tensor
@@ -90,6 +99,8 @@ EMBER_BINDINGS(elementwise, 10) {
   def_both(m, "float_power", [](const Tensor& a, TensorLike b) {
     return pow(to_dtype(a, Dtype::Float64), to_dtype(b.t, Dtype::Float64));
   }, py::arg("exponent"));
+  m.def("float_power", [](const Scalar& a, const Tensor& b) { return pow(Scalar(a.to_double()), to_dtype(b, Dtype::Float64)); },
+        py::arg("self"), py::arg("exponent"));
 
   // ---- ternary
   m.def("where", [](const Tensor& c, TensorLike a, TensorLike b) { return where(c, a, b); }, py::arg("condition"),

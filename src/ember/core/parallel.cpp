@@ -53,7 +53,9 @@ class Pool {
   void run(int64_t begin, int64_t end, int64_t grain, detail::RangeFn fn) {
     std::lock_guard<std::mutex> g(run_mu_);  // one parallel region at a time per pool
     int64_t n = end - begin;
-    uint64_t chunks = uint64_t(std::min<int64_t>({nthreads_, (n + grain - 1) / grain, kMaxChunks}));
+    // A few chunks per thread: when a thread is descheduled (a busy machine), the others take
+    // the chunks it has not claimed, so more threads do not make a job slower.
+    uint64_t chunks = uint64_t(std::min<int64_t>({int64_t(nthreads_) * kChunksPerThread, (n + grain - 1) / grain, kMaxChunks}));
     begin_ = begin;
     end_ = end;
     fn_ = fn;
@@ -73,6 +75,7 @@ class Pool {
 
  private:
   static constexpr int64_t kMaxChunks = 0xffff;
+  static constexpr int64_t kChunksPerThread = 4;
 
   // Runs chunks of job `gen` until none is left (or another job is current).
   void do_chunks(uint64_t gen) {

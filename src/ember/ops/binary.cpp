@@ -104,7 +104,7 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const Scala
   if (!same) broadcast = broadcast_shapes(a.sizes(), b.sizes(), name);
   const Shape& shape = same ? a.sizes() : broadcast;
   Dtype od = cpu::is_comparison(op) ? Dtype::Bool : cd;
-  Tensor out = detail::empty_elementwise(shape, od, a.sizes() == shape ? a : b);
+  Tensor out = detail::empty_elementwise(shape, od, same || a.sizes() == shape ? a : b);
   cpu::binary_kernel(op, out, cast_nograd(a, cd), cast_nograd(b, cd), alpha);
   return out;
 }

@@ -2,6 +2,16 @@
 
 namespace ember::cpu {
 
+namespace {
+// Shapes are a few numbers: compare inline rather than through memcmp.
+inline bool same_shape(const Shape& a, const Shape& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i)
+    if (a[i] != b[i]) return false;
+  return true;
+}
+}  // namespace
+
 ElementwiseLoop::ElementwiseLoop(const Tensor& out, std::initializer_list<const Tensor*> inputs) {
   ntensors = int(inputs.size()) + 1;
   EMBER_CHECK(ntensors <= kMaxOperands, "elementwise", "too many operands");
@@ -16,7 +26,7 @@ ElementwiseLoop::ElementwiseLoop(const Tensor& out, std::initializer_list<const 
   for (const Tensor* in : inputs) {
     data[t] = static_cast<char*>(in->raw_data());
     isz[t] = int64_t(in->element_size());
-    flat = flat && in->is_contiguous() && in->sizes() == osz;
+    flat = flat && in->is_contiguous() && same_shape(in->sizes(), osz);
     ++t;
   }
   if (flat) {  // every operand dense in out's shape (most ops): one run, nothing to sort or merge
