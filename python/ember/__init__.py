@@ -11,6 +11,7 @@ from ._C import (  # noqa: F401
 )
 from ._size import Size
 from ._tensor import Tensor
+from ._tensor_str import set_printoptions
 from ._ops import *  # noqa: F401,F403
 from ._ops import __all__ as _ops_all
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_inference_mode_enabled  # noqa: F401

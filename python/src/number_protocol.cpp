@@ -8,42 +8,53 @@ namespace ember::py {
 
 namespace {
 
-// Tensor or Python number -> Tensor; false if the object is neither.
-inline bool operand(PyObject* o, Tensor& out) {
-  if (is_tensor(o)) {
-    out = unwrap(o);
-    return true;
+// Tensor or Python number -> the tensor to use, or nullptr if the object is neither.
+// A tensor is used in place (no reference count traffic); a number becomes a
+// wrapped 0-d tensor held in `holder`.
+inline const Tensor* operand(PyObject* o, Tensor& holder) {
+  if (is_tensor(o)) return &unwrap(o);
+  if (PyFloat_CheckExact(o)) {
+    holder = wrap_scalar(Scalar(PyFloat_AS_DOUBLE(o)));
+    return &holder;
   }
-  if (PyFloat_CheckExact(o)) { out = wrap_scalar(Scalar(PyFloat_AS_DOUBLE(o))); return true; }
-  if (PyBool_Check(o)) { out = wrap_scalar(Scalar(o == Py_True)); return true; }
+  if (PyBool_Check(o)) {
+    holder = wrap_scalar(Scalar(o == Py_True));
+    return &holder;
+  }
   if (PyLong_CheckExact(o)) {
     int overflow = 0;
     long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
-    if (!overflow) { out = wrap_scalar(Scalar(int64_t(v))); return true; }
+    if (!overflow) {
+      holder = wrap_scalar(Scalar(int64_t(v)));
+      return &holder;
+    }
   }
   Scalar s;
   if (scalar_from_object(o, s)) {
-    out = wrap_scalar(s);
-    return true;
+    holder = wrap_scalar(s);
+    return &holder;
   }
   PyErr_Clear();
-  return false;
+  return nullptr;
 }
 
 template <class F> PyObject* binary(PyObject* a, PyObject* b, F f) {
   EMBER_PY_TRY
-  Tensor x, y;
-  if (!operand(a, x) || !operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
-  return wrap(f(x, y));
+  Tensor ha, hb;
+  const Tensor* x = operand(a, ha);
+  const Tensor* y = x ? operand(b, hb) : nullptr;
+  if (!y) Py_RETURN_NOTIMPLEMENTED;
+  return wrap(f(*x, *y));
   EMBER_PY_CATCH(nullptr)
 }
 
 template <class F> PyObject* inplace(PyObject* a, PyObject* b, F f) {
   EMBER_PY_TRY
-  Tensor y;
-  if (!is_tensor(a) || !operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
+  Tensor hb;
+  const Tensor* y = is_tensor(a) ? operand(b, hb) : nullptr;
+  if (!y) Py_RETURN_NOTIMPLEMENTED;
   Tensor x = unwrap(a);
-  f(x, y);
+  f(x, *y);
   Py_INCREF(a);
   return a;
   EMBER_PY_CATCH(nullptr)
@@ -58,7 +69,13 @@ template <class F> PyObject* unary(PyObject* a, F f) {
 PyObject* nb_add(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return add(x, y); }); }
 PyObject* nb_sub(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return sub(x, y); }); }
 PyObject* nb_mul(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return mul(x, y); }); }
-PyObject* nb_truediv(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return div(x, y); }); }
+// number / tensor is reciprocal(tensor) * number, as torch's __rtruediv__ computes it (the
+// rounding differs from a true division, visibly for 16-bit floats).
+PyObject* nb_truediv(PyObject* a, PyObject* b) {
+  return binary(a, b, [](const Tensor& x, const Tensor& y) {
+    return is_wrapped_number(x) ? mul(reciprocal(y), x) : div(x, y);
+  });
+}
 PyObject* nb_floordiv(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return floor_divide(x, y); }); }
 PyObject* nb_remainder(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return remainder(x, y); }); }
 PyObject* nb_matmul(PyObject* a, PyObject* b) {
@@ -150,15 +167,17 @@ PyObject* nb_index(PyObject* a) {
 
 PyObject* tensor_richcompare(PyObject* a, PyObject* b, int op) {
   EMBER_PY_TRY
-  Tensor x, y;
-  if (!operand(a, x) || !operand(b, y)) Py_RETURN_NOTIMPLEMENTED;
+  Tensor ha, hb;
+  const Tensor* x = operand(a, ha);
+  const Tensor* y = x ? operand(b, hb) : nullptr;
+  if (!y) Py_RETURN_NOTIMPLEMENTED;
   switch (op) {
-    case Py_EQ: return wrap(eq(x, y));
-    case Py_NE: return wrap(ne(x, y));
-    case Py_LT: return wrap(lt(x, y));
-    case Py_LE: return wrap(le(x, y));
-    case Py_GT: return wrap(gt(x, y));
-    case Py_GE: return wrap(ge(x, y));
+    case Py_EQ: return wrap(eq(*x, *y));
+    case Py_NE: return wrap(ne(*x, *y));
+    case Py_LT: return wrap(lt(*x, *y));
+    case Py_LE: return wrap(le(*x, *y));
+    case Py_GT: return wrap(gt(*x, *y));
+    case Py_GE: return wrap(ge(*x, *y));
   }
   Py_RETURN_NOTIMPLEMENTED;
   EMBER_PY_CATCH(nullptr)

@@ -1,4 +1,6 @@
 // Bindings of the elementwise families: binary, unary, ternary, activations.
+#include <algorithm>
+
 #include "bind.h"
 
 namespace ember::py {
@@ -40,24 +42,30 @@ EMBER_BINDINGS(elementwise, 10) {
   EMBER_BIND_BINARY(floor_divide, "other")
   EMBER_BIND_BINARY(remainder, "other")
   EMBER_BIND_BINARY(fmod, "other")
-  EMBER_BIND_BINARY(atan2, "other")
-  EMBER_BIND_BINARY(hypot, "other")
   EMBER_BIND_BINARY(eq, "other")
   EMBER_BIND_BINARY(ne, "other")
   EMBER_BIND_BINARY(lt, "other")
   EMBER_BIND_BINARY(le, "other")
   EMBER_BIND_BINARY(gt, "other")
   EMBER_BIND_BINARY(ge, "other")
-  EMBER_BIND_BINARY(logical_and, "other")
-  EMBER_BIND_BINARY(logical_or, "other")
-  EMBER_BIND_BINARY(logical_xor, "other")
   EMBER_BIND_BINARY(bitwise_and, "other")
   EMBER_BIND_BINARY(bitwise_or, "other")
   EMBER_BIND_BINARY(bitwise_xor, "other")
   EMBER_BIND_BINARY(bitwise_left_shift, "other")
   EMBER_BIND_BINARY(bitwise_right_shift, "other")
 #undef EMBER_BIND_BINARY
-  def_both(m, "arctan2", [](const Tensor& a, TensorLike b) { return atan2(a, b); }, py::arg("other"));
+  // these take a tensor `other` only, like torch (a number is a TypeError)
+#define EMBER_BIND_BINARY_TENSOR(name)                                                                  \
+  def_both(m, #name, [](const Tensor& a, const Tensor& b) { return name(a, b); }, py::arg("other"));   \
+  def_method(#name "_", [](Tensor& a, const Tensor& b) { return name##_(a, b); }, py::arg("other"));
+  EMBER_BIND_BINARY_TENSOR(atan2)
+  EMBER_BIND_BINARY_TENSOR(hypot)
+  EMBER_BIND_BINARY_TENSOR(logical_and)
+  EMBER_BIND_BINARY_TENSOR(logical_or)
+  EMBER_BIND_BINARY_TENSOR(logical_xor)
+#undef EMBER_BIND_BINARY_TENSOR
+  def_both(m, "arctan2", [](const Tensor& a, const Tensor& b) { return atan2(a, b); }, py::arg("other"));
+  def_method("arctan2_", [](Tensor& a, const Tensor& b) { return atan2_(a, b); }, py::arg("other"));
   def_both(m, "greater", [](const Tensor& a, TensorLike b) { return gt(a, b); }, py::arg("other"));
   def_both(m, "greater_equal", [](const Tensor& a, TensorLike b) { return ge(a, b); }, py::arg("other"));
   def_both(m, "less", [](const Tensor& a, TensorLike b) { return lt(a, b); }, py::arg("other"));
@@ -72,8 +80,15 @@ EMBER_BINDINGS(elementwise, 10) {
   def_both(m, "fmin", [](const Tensor& a, const Tensor& b) { return where(isnan(a), b, where(isnan(b), a, minimum(a, b))); },
            py::arg("other"));
   def_both(m, "xlogy", [](const Tensor& a, TensorLike b) { return xlogy(a, b); }, py::arg("other"));
+  m.def("xlogy", [](const Scalar& a, const Tensor& b) { return xlogy(wrap_scalar(a), b); }, py::arg("self"),
+        py::arg("other"));
   def_both(m, "equal", [](const Tensor& a, const Tensor& b) {
-    return a.sizes() == b.sizes() && (a.numel() == 0 || all(eq(a, b)).item().to_bool());
+    EMBER_CHECK(a.dtype() == b.dtype(), "equal", "Expected object of scalar type ", dtype_name(a.dtype()),
+                " but got scalar type ", dtype_name(b.dtype()), " for argument 'other'");
+    if (a.sizes() != b.sizes()) return false;
+    Tensor diff = contiguous(ne(a, b));  // read directly: no reduction needed
+    const bool* p = diff.data_ptr<bool>();
+    return std::none_of(p, p + diff.numel(), [](bool v) { return v; });
   }, py::arg("other"));
 
   // pow: tensor ** tensor, tensor ** number, number ** tensor
@@ -84,9 +99,15 @@ EMBER_BINDINGS(elementwise, 10) {
   def_both(m, "float_power", [](const Tensor& a, TensorLike b) {
     return pow(to_dtype(a, Dtype::Float64), to_dtype(b.t, Dtype::Float64));
   }, py::arg("exponent"));
+  m.def("float_power", [](const Scalar& a, const Tensor& b) { return pow(Scalar(a.to_double()), to_dtype(b, Dtype::Float64)); },
+        py::arg("self"), py::arg("exponent"));
 
   // ---- ternary
-  def_both(m, "where", [](const Tensor& c, TensorLike a, TensorLike b) { return where(c, a, b); }, py::arg("self"), py::arg("other"));
+  m.def("where", [](const Tensor& c, TensorLike a, TensorLike b) { return where(c, a, b); }, py::arg("condition"),
+        py::arg("input"), py::arg("other"));
+  // Tensor.where(condition, y) is where(condition, self, y)
+  def_method("where", [](const Tensor& self, const Tensor& c, TensorLike b) { return where(c, self, b); },
+             py::arg("condition"), py::arg("other"));
   m.def("where", [](const Tensor& c) { return nonzero_tuple(c); }, py::arg("condition"));
   def_both(m, "lerp", [](const Tensor& a, const Tensor& e, TensorLike w) { return lerp(a, e, w); }, py::arg("end"), py::arg("weight"));
   def_method("lerp_", [](Tensor& a, const Tensor& e, TensorLike w) { return lerp_(a, e, w); }, py::arg("end"), py::arg("weight"));
@@ -99,23 +120,26 @@ EMBER_BINDINGS(elementwise, 10) {
   def_method("addcdiv_", [](Tensor& a, const Tensor& t1, const Tensor& t2, const Scalar& v) { return addcdiv_(a, t1, t2, v); },
              py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
   for (const char* name : {"clamp", "clip"}) {
-    def_both(m, name, [](const Tensor& t, std::optional<Scalar> lo, std::optional<Scalar> hi) { return clamp(t, lo, hi); },
-             py::arg("min") = py::none(), py::arg("max") = py::none());
+    // tensor bounds first: the Scalar caster would also take a one-element tensor (and lose its dtype)
     def_both(m, name, [](const Tensor& t, std::optional<Tensor> lo, std::optional<Tensor> hi) { return clamp(t, lo, hi); },
              py::arg("min") = py::none(), py::arg("max") = py::none());
+    def_both(m, name, [](const Tensor& t, std::optional<Scalar> lo, std::optional<Scalar> hi) { return clamp(t, lo, hi); },
+             py::arg("min") = py::none(), py::arg("max") = py::none());
     std::string in = std::string(name) + "_";
-    def_method(in.c_str(), [](Tensor& t, std::optional<Scalar> lo, std::optional<Scalar> hi) { return clamp_(t, lo, hi); },
-               py::arg("min") = py::none(), py::arg("max") = py::none());
     def_method(in.c_str(), [](Tensor& t, std::optional<Tensor> lo, std::optional<Tensor> hi) { return clamp_(t, lo, hi); },
                py::arg("min") = py::none(), py::arg("max") = py::none());
+    def_method(in.c_str(), [](Tensor& t, std::optional<Scalar> lo, std::optional<Scalar> hi) { return clamp_(t, lo, hi); },
+               py::arg("min") = py::none(), py::arg("max") = py::none());
   }
+  def_both(m, "clamp_min", [](const Tensor& t, const Tensor& lo) { return clamp(t, std::optional<Tensor>(lo), std::nullopt); }, py::arg("min"));
   def_both(m, "clamp_min", [](const Tensor& t, const Scalar& lo) { return clamp(t, std::optional<Scalar>(lo), std::nullopt); }, py::arg("min"));
+  def_both(m, "clamp_max", [](const Tensor& t, const Tensor& hi) { return clamp(t, std::nullopt, std::optional<Tensor>(hi)); }, py::arg("max"));
   def_both(m, "clamp_max", [](const Tensor& t, const Scalar& hi) { return clamp(t, std::nullopt, std::optional<Scalar>(hi)); }, py::arg("max"));
 
   // ---- unary: ember.exp(input) and Tensor.exp(), Tensor.exp_()
 #define EMBER_BIND_UNARY(name)                                          \
   def_both(m, #name, [](const Tensor& t) { return name(t); });          \
-  def_method(#name "_", [](Tensor& t) { return name##_(t); });
+  def_both(m, #name "_", [](Tensor& t) -> Tensor& { return name##_(t); });
   EMBER_UNARY_OPS(EMBER_BIND_UNARY)
 #undef EMBER_BIND_UNARY
   // torch's alternative names

@@ -34,6 +34,8 @@ def to_numpy(x):
     """ember or torch tensor -> numpy (bfloat16 goes through float32)."""
     if isinstance(x, torch.Tensor):
         x = x.detach()
+        if x._is_zerotensor():  # torch's lazily-zero gradients have no readable memory
+            x = torch.zeros(x.shape, dtype=x.dtype)
         if x.dtype == torch.bfloat16:
             x = x.float()
         return x.numpy()

@@ -11,15 +11,6 @@ const char* dtype_name(Dtype d) {
   return "?";
 }
 
-size_t itemsize(Dtype d) {
-  switch (d) {
-#define EMBER_CASE(t, e, n) case Dtype::e: return sizeof(t);
-    EMBER_FORALL_DTYPES(EMBER_CASE)
-#undef EMBER_CASE
-  }
-  return 0;
-}
-
 // Promotion by category: bool < integers < floats. Within integers the result
 // is the smallest type holding both ranges; within floats the wider one, and
 // float16 with bfloat16 meet at float32 (torch's table, derived rather than listed).

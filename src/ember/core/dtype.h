@@ -30,7 +30,15 @@ enum class Dtype : uint8_t {
 constexpr int kNumDtypes = 10;
 
 const char* dtype_name(Dtype d);  // "float32"
-size_t itemsize(Dtype d);
+// Inline: it runs several times in every op.
+inline size_t itemsize(Dtype d) {
+  static constexpr uint8_t sizes[] = {
+#define EMBER_SIZE(t, e, n) sizeof(t),
+      EMBER_FORALL_DTYPES(EMBER_SIZE)
+#undef EMBER_SIZE
+  };
+  return sizes[int(d)];
+}
 inline bool is_floating(Dtype d) { return d <= Dtype::BFloat16; }
 inline bool is_integral(Dtype d, bool include_bool = false) {
   return (d >= Dtype::Int8 && d <= Dtype::UInt8) || (include_bool && d == Dtype::Bool);

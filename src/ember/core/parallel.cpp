@@ -5,8 +5,6 @@
 #include <cstdlib>
 #include <exception>
 #include <mutex>
-#include <new>
-#include <pthread.h>
 #include <thread>
 #include <vector>
 
@@ -29,6 +27,12 @@ thread_local bool t_in_parallel = false;
 
 // Workers spin briefly after a job (the next op usually follows within
 // microseconds), then sleep on a futex so idle threads do not take CPU from BLAS.
+//
+// One job runs at a time. Its identity and progress live in one atomic word
+// (generation | chunk count | next chunk): a worker claims a chunk by advancing
+// that word, so a worker that wakes late can only ever claim chunks of the job
+// that is current, and the caller cannot finish (and overwrite the job) while a
+// claimed chunk is still running.
 class Pool {
  public:
   explicit Pool(int n) { resize(n); }
@@ -40,38 +44,52 @@ class Pool {
     stop();
     nthreads_ = std::max(1, n);
     quit_ = false;
-    // Workers start from the generation seen here: one that reads it only once running
-    // could miss a stop() issued meanwhile and never wake up to be joined.
-    const uint64_t start = generation_.load(std::memory_order_acquire);
-    for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this, start] { work_loop(start); });
+    for (int i = 1; i < nthreads_; ++i) {
+      uint64_t seen = wake_.load(std::memory_order_acquire);  // taken now, so no wake-up is missed
+      workers_.emplace_back([this, seen] { work_loop(seen); });
+    }
   }
 
   void run(int64_t begin, int64_t end, int64_t grain, detail::RangeFn fn) {
     std::lock_guard<std::mutex> g(run_mu_);  // one parallel region at a time per pool
     int64_t n = end - begin;
-    int64_t chunks = std::min<int64_t>(nthreads_, (n + grain - 1) / grain);
+    // A few chunks per thread: when a thread is descheduled (a busy machine), the others take
+    // the chunks it has not claimed, so more threads do not make a job slower.
+    uint64_t chunks = uint64_t(std::min<int64_t>({int64_t(nthreads_) * kChunksPerThread, (n + grain - 1) / grain, kMaxChunks}));
     begin_ = begin;
     end_ = end;
-    chunks_ = chunks;
     fn_ = fn;
     error_ = nullptr;
-    next_.store(0, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
-    generation_.fetch_add(1, std::memory_order_release);
-    generation_.notify_all();
-    do_chunks();
+    generation_ = (generation_ + 1) & 0xffffffffu;
+    uint64_t gen = generation_;
+    work_.store(gen << 32 | chunks << 16, std::memory_order_release);
+    wake_.fetch_add(1, std::memory_order_release);
+    wake_.notify_all();
+    t_in_parallel = true;
+    do_chunks(gen);
+    t_in_parallel = false;
     while (done_.load(std::memory_order_acquire) < chunks) EMBER_PAUSE();
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
-  void do_chunks() {
-    t_in_parallel = true;
+  static constexpr int64_t kMaxChunks = 0xffff;
+  static constexpr int64_t kChunksPerThread = 4;
+
+  // Runs chunks of job `gen` until none is left (or another job is current).
+  void do_chunks(uint64_t gen) {
     for (;;) {
-      int64_t c = next_.fetch_add(1, std::memory_order_relaxed);
-      if (c >= chunks_) break;
+      uint64_t w = work_.load(std::memory_order_acquire);
+      uint64_t chunks, c;
+      for (;;) {
+        chunks = (w >> 16) & 0xffff;
+        c = w & 0xffff;
+        if ((w >> 32) != gen || c >= chunks) return;
+        if (work_.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel, std::memory_order_acquire)) break;
+      }
       int64_t n = end_ - begin_;
-      int64_t b = begin_ + n * c / chunks_, e = begin_ + n * (c + 1) / chunks_;
+      int64_t b = begin_ + n * int64_t(c) / int64_t(chunks), e = begin_ + n * int64_t(c + 1) / int64_t(chunks);
       try {
         fn_(b, e);
       } catch (...) {
@@ -80,43 +98,46 @@ class Pool {
       }
       done_.fetch_add(1, std::memory_order_acq_rel);
     }
-    t_in_parallel = false;
   }
 
   void work_loop(uint64_t seen) {
     for (;;) {
-      uint64_t g = seen;
-      for (int spin = 0; spin < 20000 && g == seen; ++spin) {
+      uint64_t w = seen;
+      for (int spin = 0; spin < 20000 && w == seen; ++spin) {
         EMBER_PAUSE();
-        g = generation_.load(std::memory_order_acquire);
+        w = wake_.load(std::memory_order_acquire);
       }
-      while (g == seen) {
-        generation_.wait(seen, std::memory_order_acquire);
-        g = generation_.load(std::memory_order_acquire);
+      while (w == seen) {
+        wake_.wait(seen, std::memory_order_acquire);
+        w = wake_.load(std::memory_order_acquire);
       }
-      seen = g;
+      seen = w;
       if (quit_) return;
-      do_chunks();
+      t_in_parallel = true;
+      do_chunks(work_.load(std::memory_order_acquire) >> 32);  // the job current now, if any is left
+      t_in_parallel = false;
     }
   }
 
   void stop() {
     if (workers_.empty()) return;
     quit_ = true;
-    generation_.fetch_add(1, std::memory_order_release);
-    generation_.notify_all();
+    wake_.fetch_add(1, std::memory_order_release);
+    wake_.notify_all();
     for (auto& w : workers_) w.join();
     workers_.clear();
   }
 
   int nthreads_ = 1;
   std::vector<std::thread> workers_;
-  std::atomic<uint64_t> generation_{0};
+  std::atomic<uint64_t> wake_{0};  // bumped to wake workers (a job, or quit)
+  std::atomic<uint64_t> work_{0};  // generation << 32 | chunks << 16 | next chunk
   std::atomic<bool> quit_{false};
   std::mutex run_mu_, err_mu_;
-  int64_t begin_ = 0, end_ = 0, chunks_ = 0;
+  uint64_t generation_ = 0;        // written under run_mu_
+  int64_t begin_ = 0, end_ = 0;
   detail::RangeFn fn_{};
-  std::atomic<int64_t> next_{0}, done_{0};
+  std::atomic<uint64_t> done_{0};
   std::exception_ptr error_;
 };
 
@@ -135,21 +156,7 @@ std::mutex g_pool_mu;
 Pool* g_pool = nullptr;
 std::atomic<int> g_nthreads{0};  // cached size, read on every op
 
-// After fork() the child has only the forking thread: the pool's workers are
-// gone, so forget the pool (leaking it: its threads cannot be joined) and let
-// the child build a fresh one on first use.
-void reset_pool_in_child() {
-  new (&g_pool_mu) std::mutex();
-  g_pool = nullptr;
-  g_nthreads.store(0);
-}
-
 Pool& pool() {
-  static bool atfork_registered = [] {
-    pthread_atfork(nullptr, nullptr, reset_pool_in_child);
-    return true;
-  }();
-  (void)atfork_registered;
   std::lock_guard<std::mutex> g(g_pool_mu);
   if (!g_pool) {
     g_pool = new Pool(initial_threads());  // never destroyed: joining at exit races with static teardown

@@ -46,34 +46,47 @@ const char* op_name(BinaryOp op) {
   return "binary";
 }
 
-bool floats_only(BinaryOp op) {
-  return op == BinaryOp::Div || op == BinaryOp::Atan2 || op == BinaryOp::Hypot || op == BinaryOp::Xlogy;
+// Ops that compute integer inputs in the default float dtype (int / int is float32).
+bool promotes_to_float(BinaryOp op) {
+  return op == BinaryOp::Div || op == BinaryOp::Atan2 || op == BinaryOp::Xlogy;
 }
 bool integral_only(BinaryOp op) {
   return op == BinaryOp::BitAnd || op == BinaryOp::BitOr || op == BinaryOp::BitXor || op == BinaryOp::Lshift ||
          op == BinaryOp::Rshift;
 }
 
-// The dtype the kernel computes in.
+[[noreturn]] void not_implemented(const char* name, Dtype d) {
+  EMBER_FAIL(name, "\"", name, "_cpu\" not implemented for '", detail::torch_type_name(d), "'");
+}
+
+// The dtype the kernel computes in; refuses the dtypes torch has no kernel for.
 Dtype compute_dtype(BinaryOp op, const Tensor& a, const Tensor& b) {
-  Dtype d = result_type(a, b);
   const char* name = op_name(op);
-  if (floats_only(op)) d = detail::to_float_dtype(d);
-  if (integral_only(op))
-    EMBER_CHECK_TYPE(!is_floating(d), name, "\"", name, "_cpu\" not implemented for '", dtype_name(d), "'");
-  if (d == Dtype::Bool) {
-    EMBER_CHECK(op != BinaryOp::Sub, "sub",
+  if (op == BinaryOp::Sub) {  // torch refuses a bool operand on either side, even with a float other
+    EMBER_CHECK(a.dtype() != Dtype::Bool || b.dtype() != Dtype::Bool, "sub",
                 "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or "
                 "`logical_xor()` operator instead.");
-    EMBER_CHECK(!(op == BinaryOp::Lshift || op == BinaryOp::Rshift), name, "\"", name, "_cpu\" not implemented for 'bool'");
-    EMBER_CHECK(!(op == BinaryOp::DivTrunc || op == BinaryOp::DivFloor || op == BinaryOp::Remainder ||
-                  op == BinaryOp::Fmod),
-                name, "\"", name, "_cpu\" not implemented for 'bool'");
+    EMBER_CHECK(a.dtype() != Dtype::Bool && b.dtype() != Dtype::Bool, "sub",
+                "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+                "mask, use the `~` or `logical_not()` operator instead.");
+  }
+  Dtype d = result_type(a, b);
+  if (promotes_to_float(op)) d = detail::to_float_dtype(d);
+  if (integral_only(op) && is_floating(d)) not_implemented(name, d);
+  if (op == BinaryOp::Hypot && !is_floating(d)) not_implemented(name, d);
+  if (d == Dtype::Bool) {
+    switch (op) {
+      case BinaryOp::Lshift: case BinaryOp::Rshift: case BinaryOp::DivTrunc: case BinaryOp::DivFloor:
+      case BinaryOp::Remainder: case BinaryOp::Fmod: case BinaryOp::Pow:
+        not_implemented(name, d);
+      default: break;
+    }
   }
   return d;
 }
 
 void check_alpha(const char* name, Dtype d, const Scalar& alpha) {
+  EMBER_CHECK(!alpha.is_bool() || d == Dtype::Bool, name, "Boolean alpha only supported for Boolean results.");
   EMBER_CHECK(!(alpha.is_floating() && !is_floating(d)), name,
               "For integral input tensors, argument alpha must not be a floating point number.");
 }
@@ -85,11 +98,14 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const Scala
               a.device().str(), " and ", b.device().str());
   Dtype cd = compute_dtype(op, a, b);
   if (op == BinaryOp::Add || op == BinaryOp::Sub) check_alpha(name, cd, alpha);
-  Shape shape = broadcast_shapes(a.sizes(), b.sizes(), name);
+  // equal shapes (the common case) need no broadcast shape of their own
+  Shape broadcast;
+  const bool same = a.sizes() == b.sizes();
+  if (!same) broadcast = broadcast_shapes(a.sizes(), b.sizes(), name);
+  const Shape& shape = same ? a.sizes() : broadcast;
   Dtype od = cpu::is_comparison(op) ? Dtype::Bool : cd;
-  Tensor ac = cast_nograd(a, cd), bc = cast_nograd(b, cd);
-  Tensor out = detail::empty_elementwise(shape, od, a.sizes() == shape ? a : b);
-  cpu::binary_kernel(op, out, ac, bc, alpha);
+  Tensor out = detail::empty_elementwise(shape, od, same || a.sizes() == shape ? a : b);
+  cpu::binary_kernel(op, out, cast_nograd(a, cd), cast_nograd(b, cd), alpha);
   return out;
 }
 
@@ -99,17 +115,13 @@ void binary_forward_inplace(BinaryOp op, Tensor& self, const Tensor& other, cons
   Dtype cd = compute_dtype(op, self, other);
   if (op == BinaryOp::Add || op == BinaryOp::Sub) check_alpha(name, cd, alpha);
   Shape shape = broadcast_shapes(self.sizes(), other.sizes(), name);
-  Dtype od = cpu::is_comparison(op) ? Dtype::Bool : cd;
-  if (cpu::is_comparison(op)) od = self.dtype();  // comparison_ writes 0/1 in self's dtype
-  else detail::check_inplace_result(name, self, shape, od);
-  EMBER_CHECK(shape == self.sizes(), name, "output with shape ", shape_str(self.sizes()),
-              " doesn't match the broadcast shape ", shape_str(shape));
+  // comparison_ writes 0/1 in self's dtype
+  detail::check_inplace_result(name, self, shape, cpu::is_comparison(op) ? self.dtype() : cd);
+  bool copy_other = detail::check_input_overlap(name, self, other);
   autograd::check_inplace(self, name);
   Tensor oc = cast_nograd(other, cd);
   if (self.dtype() == cd && !cpu::is_comparison(op)) {
-    // other may alias self with a different layout: then compute into a temporary.
-    if (oc.storage() == self.storage() && !(oc.strides() == self.strides() && oc.storage_offset() == self.storage_offset()))
-      oc = clone(detach(oc));
+    if (copy_other && oc.raw_data() == other.raw_data()) oc = clone(detach(oc));
     cpu::binary_kernel(op, self, self, oc, alpha);
   } else {
     Tensor sc = cast_nograd(self, cd);
@@ -199,7 +211,7 @@ Tensor mul(const Tensor& a, const Tensor& b) { return binary_with_grad("MulBackw
 
 Tensor div(const Tensor& a, const Tensor& b, const std::optional<std::string>& rounding_mode) {
   if (!rounding_mode) return binary_with_grad("DivBackward0", BinaryOp::Div, a, b, div_grad);
-  EMBER_CHECK_VALUE(*rounding_mode == "trunc" || *rounding_mode == "floor", "div",
+  EMBER_CHECK(*rounding_mode == "trunc" || *rounding_mode == "floor", "div",
                     "expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *rounding_mode, "'");
   Tensor out = binary_forward(*rounding_mode == "trunc" ? BinaryOp::DivTrunc : BinaryOp::DivFloor, a, b);
   if (needs_grad(a, b) && is_floating(out.dtype()))
@@ -255,11 +267,11 @@ Tensor xlogy(const Tensor& a, const Tensor& b) {
 namespace {
 // maximum/minimum: the gradient goes to the selected input, split evenly on ties (torch 1.13).
 TensorList minmax_grad(const Tensor& g, const Tensor& a, const Tensor& b, bool is_max) {
-  Tensor ties = eq(a, b);
-  Tensor half = where(ties, div(g, wrap_scalar(2.0)), g);
+  Tensor half = where(eq(a, b), div(g, wrap_scalar(2.0)), g);
+  Tensor zero = zeros({}, g.dtype());
   Tensor a_loses = is_max ? lt(a, b) : gt(a, b);
   Tensor b_loses = is_max ? gt(a, b) : lt(a, b);
-  return {masked_fill(half, a_loses, wrap_scalar(0.0)), masked_fill(half, b_loses, wrap_scalar(0.0))};
+  return {where(a_loses, zero, half), where(b_loses, zero, half)};
 }
 }  // namespace
 
@@ -313,7 +325,7 @@ Tensor& mul_(Tensor& self, const Tensor& other) { return binary_inplace_with_gra
 
 Tensor& div_(Tensor& self, const Tensor& other, const std::optional<std::string>& rounding_mode) {
   if (!rounding_mode) return binary_inplace_with_grad("DivBackward0", BinaryOp::Div, self, other, div_grad);
-  EMBER_CHECK_VALUE(*rounding_mode == "trunc" || *rounding_mode == "floor", "div_",
+  EMBER_CHECK(*rounding_mode == "trunc" || *rounding_mode == "floor", "div_",
                     "expected rounding_mode to be one of None, 'trunc', or 'floor' but found '", *rounding_mode, "'");
   binary_forward_inplace(*rounding_mode == "trunc" ? BinaryOp::DivTrunc : BinaryOp::DivFloor, self, other);
   autograd::record_inplace("DivBackward1", self, {other},

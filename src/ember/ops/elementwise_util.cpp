@@ -1,6 +1,7 @@
 #include "ember/ops/elementwise_util.h"
 
 #include <algorithm>
+#include <limits>
 #include <numeric>
 
 #include "ember/ops/cpu/kernels.h"
@@ -9,8 +10,13 @@ namespace ember::detail {
 
 Tensor cast_nograd(const Tensor& t, Dtype dtype) {
   if (t.dtype() == dtype) return t;
-  Tensor out = empty_elementwise(t.sizes(), dtype, t);
-  cpu::copy_kernel(out, t);
+  Tensor out;
+  if (t.dim() == 0) {  // a number operand (the common case: `x * 0.5`): convert the value, skip the loop
+    out = scalar_tensor(t.item(), dtype);
+  } else {
+    out = empty_elementwise(t.sizes(), dtype, t);
+    cpu::copy_kernel(out, t);
+  }
   out.impl()->wrapped_number = t.impl()->wrapped_number;
   return out;
 }
@@ -58,11 +64,71 @@ bool can_cast(Dtype from, Dtype to) {
   return true;
 }
 
+const char* torch_type_name(Dtype d) {
+  switch (d) {
+    case Dtype::Float32: return "Float";
+    case Dtype::Float64: return "Double";
+    case Dtype::Float16: return "Half";
+    case Dtype::BFloat16: return "BFloat16";
+    case Dtype::Int8: return "Char";
+    case Dtype::Int16: return "Short";
+    case Dtype::Int32: return "Int";
+    case Dtype::Int64: return "Long";
+    case Dtype::UInt8: return "Byte";
+    case Dtype::Bool: return "Bool";
+  }
+  return "?";
+}
+
+void check_scalar_fits(const char* op, double v, Dtype d) {
+  if (!is_integral(d)) return;
+  visit_integral(d, [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    static constexpr const char* names[] = {"int8_t", "int16_t", "int", "int64_t", "uint8_t"};
+    const char* n = names[int(d) - int(Dtype::Int8)];
+    EMBER_CHECK(v >= double(std::numeric_limits<T>::lowest()) && v <= double(std::numeric_limits<T>::max()), op,
+                "value cannot be converted to type ", n, " without overflow");
+  });
+}
+
 void check_inplace_result(const char* op, const Tensor& self, const Shape& result_shape, Dtype result_dtype) {
   EMBER_CHECK(result_shape == self.sizes(), op, "output with shape ", shape_str(self.sizes()),
               " doesn't match the broadcast shape ", shape_str(result_shape));
-  EMBER_CHECK(can_cast(result_dtype, self.dtype()), op, "result type ", dtype_name(result_dtype),
-              " can't be cast to the desired output type ", dtype_name(self.dtype()));
+  EMBER_CHECK(can_cast(result_dtype, self.dtype()), op, "result type ", torch_type_name(result_dtype),
+              " can't be cast to the desired output type ", torch_type_name(self.dtype()));
+  if (is_non_overlapping_and_dense(self)) return;
+  for (int64_t d = 0; d < self.dim(); ++d)
+    EMBER_CHECK(!(self.strides()[d] == 0 && self.sizes()[d] > 1), op,
+                "unsupported operation: more than one element of the written-to tensor refers to a single memory "
+                "location. Please clone() the tensor before performing the operation.");
+}
+
+namespace {
+// The bytes [begin, end) that t's elements can touch.
+std::pair<const char*, const char*> byte_range(const Tensor& t) {
+  int64_t lo = 0, hi = 0;
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    int64_t ext = (t.sizes()[d] - 1) * t.strides()[d];
+    (ext < 0 ? lo : hi) += ext;
+  }
+  const char* p = static_cast<const char*>(t.raw_data());
+  int64_t isz = int64_t(t.element_size());
+  return {p + lo * isz, p + (hi + 1) * isz};
+}
+}  // namespace
+
+// By addresses rather than by Storage, so two tensors wrapping one NumPy buffer count too.
+bool check_input_overlap(const char* op, const Tensor& self, const Tensor& input) {
+  if (!input.defined() || input.is_same(self) || self.numel() == 0 || input.numel() == 0) return false;
+  auto [a, a_end] = byte_range(self);
+  auto [b, b_end] = byte_range(input);
+  if (a_end <= b || b_end <= a) return false;
+  if (!is_non_overlapping_and_dense(self) || !is_non_overlapping_and_dense(input)) return true;
+  bool same_layout = a == b && a_end == b_end && self.strides() == input.strides();
+  EMBER_CHECK(same_layout, op,
+              "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single "
+              "memory location. Please clone() the tensor before performing the operation.");
+  return false;
 }
 
 }  // namespace ember::detail

@@ -11,8 +11,17 @@ Tensor cast_nograd(const Tensor& t, Dtype dtype);
 Tensor empty_elementwise(const Shape& shape, Dtype dtype, const Tensor& like);
 // torch.can_cast: may a value of dtype `from` be written into `to` by an in-place op?
 bool can_cast(Dtype from, Dtype to);
-// Checks for in-place elementwise ops: result shape and dtype fit self.
+// torch's name of a dtype in its error messages ("Float", "Long").
+const char* torch_type_name(Dtype d);
+// A number parameter converted to an integer dtype must be in its range (torch's checked conversion).
+void check_scalar_fits(const char* op, double v, Dtype d);
+// Checks for in-place elementwise ops: result shape and dtype fit self, and self
+// has no element that several indices write (a broadcast view), as torch requires.
 void check_inplace_result(const char* op, const Tensor& self, const Shape& result_shape, Dtype result_dtype);
+// An input of an in-place op that shares memory with self: torch refuses a partial
+// overlap (same bytes, another layout). Returns true where the overlap cannot be
+// judged cheaply (strided views), so the caller reads from a copy instead.
+bool check_input_overlap(const char* op, const Tensor& self, const Tensor& input);
 // Promote integral/bool dtypes to the default float dtype (sqrt(int) -> float32).
 inline Dtype to_float_dtype(Dtype d) { return is_floating(d) ? d : default_dtype(); }
 bool is_non_overlapping_and_dense(const Tensor& t);

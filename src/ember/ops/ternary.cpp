@@ -40,9 +40,14 @@ Tensor lerp(const Tensor& a, const Tensor& end, const Tensor& weight) {
   EMBER_CHECK(is_floating(d), "lerp", "lerp_kernel_scalar not implemented for '", dtype_name(d), "'");
   EMBER_CHECK(a.dtype() == end.dtype() || is_wrapped_number(end), "lerp", "expected dtype ", dtype_name(a.dtype()),
               " for `end` but got dtype ", dtype_name(end.dtype()));
+  EMBER_CHECK(weight.dtype() == a.dtype() || is_wrapped_number(weight), "lerp", "expected dtype ",
+              dtype_name(a.dtype()), " for `weight` but got dtype ", dtype_name(weight.dtype()));
   Shape shape = broadcast3(a, end, weight, "lerp");
   Tensor out = detail::empty_elementwise(shape, d, layout_hint(shape, a, end));
-  cpu::ternary_kernel(TernaryOp::Lerp, out, cast_nograd(a, d), cast_nograd(end, d), cast_nograd(weight, d));
+  if (is_wrapped_number(weight))  // a number weight stays in the compute type (not rounded to 16 bits)
+    cpu::lerp_scalar_kernel(out, cast_nograd(a, d), cast_nograd(end, d), weight.item().to_double());
+  else
+    cpu::ternary_kernel(TernaryOp::Lerp, out, cast_nograd(a, d), cast_nograd(end, d), cast_nograd(weight, d));
   if (needs_grad(a, end, weight)) {
     record("LerpBackward1", {a, end, weight}, out,
            [sa = save(a), se = save(end), sw = save(weight)](const Tensor& g, const autograd::Node& n) -> TensorList {
@@ -58,6 +63,8 @@ Tensor lerp(const Tensor& a, const Tensor& end, const Tensor& weight) {
 Tensor& lerp_(Tensor& self, const Tensor& end, const Tensor& weight) {
   Tensor r = lerp(needs_grad(self, end, weight) ? clone(self) : self, end, weight);
   if (!needs_grad(self, end, weight)) {
+    detail::check_inplace_result("lerp_", self, r.sizes(), r.dtype());
+    autograd::check_inplace(self, "lerp_");
     cpu::copy_kernel(self, r);
     self.bump_version();
     return self;
@@ -105,7 +112,11 @@ Tensor& addcmul_(Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar&
   if (!needs_grad(self, t1, t2)) {
     Dtype d = result_type(TensorList{self, t1, t2});
     detail::check_inplace_result("addcmul_", self, broadcast3(self, t1, t2, "addcmul_"), d);
-    if (d == self.dtype()) cpu::ternary_kernel(TernaryOp::Addcmul, self, self, cast_nograd(t1, d), cast_nograd(t2, d), value);
+    autograd::check_inplace(self, "addcmul_");
+    Tensor x1 = cast_nograd(t1, d), x2 = cast_nograd(t2, d);
+    if (detail::check_input_overlap("addcmul_", self, t1)) x1 = clone(x1);
+    if (detail::check_input_overlap("addcmul_", self, t2)) x2 = clone(x2);
+    if (d == self.dtype()) cpu::ternary_kernel(TernaryOp::Addcmul, self, self, x1, x2, value);
     else cpu::copy_kernel(self, addcmul(self, t1, t2, value));
     self.bump_version();
     return self;
@@ -114,10 +125,17 @@ Tensor& addcmul_(Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar&
 }
 
 Tensor& addcdiv_(Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  EMBER_CHECK(!(is_integral(t1.dtype(), true) && is_integral(t2.dtype(), true)), "addcdiv_",
+              "Integer division with addcdiv is no longer supported, and in a future release addcdiv will perform a "
+              "true division of tensor1 and tensor2.");
   if (!needs_grad(self, t1, t2)) {
     Dtype d = result_type(TensorList{self, t1, t2});
     detail::check_inplace_result("addcdiv_", self, broadcast3(self, t1, t2, "addcdiv_"), d);
-    if (d == self.dtype()) cpu::ternary_kernel(TernaryOp::Addcdiv, self, self, cast_nograd(t1, d), cast_nograd(t2, d), value);
+    autograd::check_inplace(self, "addcdiv_");
+    Tensor x1 = cast_nograd(t1, d), x2 = cast_nograd(t2, d);
+    if (detail::check_input_overlap("addcdiv_", self, t1)) x1 = clone(x1);
+    if (detail::check_input_overlap("addcdiv_", self, t2)) x2 = clone(x2);
+    if (d == self.dtype()) cpu::ternary_kernel(TernaryOp::Addcdiv, self, self, x1, x2, value);
     else cpu::copy_kernel(self, addcdiv(self, t1, t2, value));
     self.bump_version();
     return self;
@@ -196,6 +214,10 @@ Tensor clamp(const Tensor& t, const std::optional<Tensor>& lo, const std::option
 Tensor& clamp_(Tensor& self, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi) {
   if (!needs_grad(self)) {
     EMBER_CHECK(lo || hi, "clamp_", "At least one of 'min' or 'max' must not be None");
+    TensorList parts{self};
+    if (lo) parts.push_back(wrap_scalar(*lo));
+    if (hi) parts.push_back(wrap_scalar(*hi));
+    detail::check_inplace_result("clamp_", self, self.sizes(), result_type(parts));
     autograd::check_inplace(self, "clamp_");
     cpu::clamp_scalar_kernel(self, self, lo, hi);
     self.bump_version();
@@ -208,6 +230,7 @@ Tensor& clamp_(Tensor& self, const std::optional<Tensor>& lo, const std::optiona
   Tensor r = clamp(needs_grad(self) ? clone(self) : self, lo, hi);
   if (!autograd::needs_grad_list({self, lo ? *lo : Tensor(), hi ? *hi : Tensor()})) {
     detail::check_inplace_result("clamp_", self, r.sizes(), r.dtype());
+    autograd::check_inplace(self, "clamp_");
     cpu::copy_kernel(self, r);
     self.bump_version();
     return self;

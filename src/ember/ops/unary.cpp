@@ -22,26 +22,29 @@ enum class Rule {
   Keep,       // any dtype, result keeps it
   KeepNoBool, // any dtype but bool
   FloatOnly,  // floating inputs only
+  Predicate,  // any dtype in, bool out
 };
 
-Dtype result_dtype(const char* name, Dtype in, Rule rule) {
+// The dtype the kernel computes in (for predicates: reads) for input dtype `in`.
+Dtype compute_dtype(const char* name, Dtype in, Rule rule) {
   switch (rule) {
     case Rule::ToFloat: return detail::to_float_dtype(in);
-    case Rule::Keep: return in;
+    case Rule::Keep: case Rule::Predicate: return in;
     case Rule::KeepNoBool:
-      EMBER_CHECK(in != Dtype::Bool, name, "\"", name, "\" not implemented for 'bool'");
+      EMBER_CHECK(in != Dtype::Bool, name, "\"", name, "_cpu\" not implemented for 'Bool'");
       return in;
     case Rule::FloatOnly:
-      EMBER_CHECK(is_floating(in), name, "\"", name, "\" not implemented for '", dtype_name(in),
+      EMBER_CHECK(is_floating(in), name, "\"", name, "_cpu\" not implemented for '", detail::torch_type_name(in),
                   "' (expected a floating point tensor)");
       return in;
   }
   return in;
 }
+bool is_predicate(Rule r) { return r == Rule::Predicate; }
 
 Tensor unary_forward(const char* name, UnaryOp op, const Tensor& t, Rule rule, UnaryParams p = {}) {
-  Dtype d = result_dtype(name, t.dtype(), rule);
-  Tensor out = detail::empty_elementwise(t.sizes(), d, t);
+  Dtype d = compute_dtype(name, t.dtype(), rule);
+  Tensor out = detail::empty_elementwise(t.sizes(), is_predicate(rule) ? Dtype::Bool : d, t);
   cpu::unary_kernel(op, out, cast_nograd(t, d), p);
   return out;
 }
@@ -51,9 +54,8 @@ Tensor unary_forward(const char* name, UnaryOp op, const Tensor& t, Rule rule, U
 template <class OutOfPlace>
 Tensor& unary_inplace(const char* name, UnaryOp op, Tensor& self, Rule rule, OutOfPlace f, UnaryParams p = {}) {
   if (needs_grad(self)) return copy_(self, f(clone(self)));
-  Dtype d = result_dtype(name, self.dtype(), rule);
-  EMBER_CHECK(detail::can_cast(d, self.dtype()), name, "result type ", dtype_name(d),
-              " can't be cast to the desired output type ", dtype_name(self.dtype()));
+  Dtype d = compute_dtype(name, self.dtype(), rule);
+  detail::check_inplace_result(name, self, self.sizes(), d);
   autograd::check_inplace(self, name);
   if (d == self.dtype()) cpu::unary_kernel(op, self, self, p);
   else cpu::copy_kernel(self, f(self));
@@ -104,7 +106,7 @@ Tensor S(double v) { return wrap_scalar(v); }
   }
 
 EMBER_UNARY_N(neg, "NegBackward0", Neg, KeepNoBool, neg(g))
-EMBER_UNARY_X(abs, "AbsBackward0", Abs, Keep, mul(g, sign(x)))
+EMBER_UNARY_X(abs, "AbsBackward0", Abs, KeepNoBool, mul(g, sign(x)))
 EMBER_UNARY_N(sign, "SignBackward0", Sign, Keep, zeros_like(g))
 EMBER_UNARY_N(sgn, "SgnBackward0", Sign, Keep, zeros_like(g))
 EMBER_UNARY_Y(exp, "ExpBackward0", Exp, ToFloat, mul(g, y))
@@ -132,12 +134,11 @@ EMBER_UNARY_Y(sigmoid, "SigmoidBackward0", Sigmoid, ToFloat, mul(g, mul(y, rsub(
 EMBER_UNARY_X(erf, "ErfBackward0", Erf, ToFloat, mul(g, mul(exp(neg(mul(x, x))), S(M_2_SQRTPI))))
 EMBER_UNARY_X(erfc, "ErfcBackward0", Erfc, ToFloat, mul(g, mul(exp(neg(mul(x, x))), S(-M_2_SQRTPI))))
 EMBER_UNARY_Y(erfinv, "ErfinvBackward0", Erfinv, ToFloat, mul(g, mul(exp(mul(y, y)), S(0.5 * std::sqrt(M_PI)))))
-EMBER_UNARY_N(floor, "FloorBackward0", Floor, Keep, zeros_like(g))
-EMBER_UNARY_N(ceil, "CeilBackward0", Ceil, Keep, zeros_like(g))
-EMBER_UNARY_N(trunc, "TruncBackward0", Trunc, Keep, zeros_like(g))
+EMBER_UNARY_N(floor, "FloorBackward0", Floor, KeepNoBool, zeros_like(g))
+EMBER_UNARY_N(ceil, "CeilBackward0", Ceil, KeepNoBool, zeros_like(g))
+EMBER_UNARY_N(trunc, "TruncBackward0", Trunc, KeepNoBool, zeros_like(g))
 EMBER_UNARY_N(frac, "FracBackward0", Frac, FloatOnly, g)
 EMBER_UNARY_Y(reciprocal, "ReciprocalBackward0", Reciprocal, ToFloat, mul(g, neg(mul(y, y))))
-EMBER_UNARY_X(square, "PowBackward0", Square, Keep, mul(g, mul(x, S(2))))
 EMBER_UNARY_Y(relu, "ReluBackward0", Relu, KeepNoBool, mul(g, gt(y, S(0))))
 EMBER_UNARY_X(silu, "SiluBackward0", Silu, FloatOnly,
               ([&] { Tensor s = sigmoid(x); return mul(g, mul(s, add(mul(x, rsub(s, S(1))), S(1)))); })())
@@ -153,10 +154,7 @@ EMBER_UNARY_X(selu, "EluBackward0", Selu, FloatOnly, ([&] {
                 constexpr double alpha = 1.6732632423543772848170429916717, scale = 1.0507009873554804934193349852946;
                 return where(gt(x, S(0)), mul(g, S(scale)), mul(g, mul(exp(x), S(scale * alpha))));
               })())
-EMBER_UNARY_X(relu6, "HardtanhBackward0", Hardtanh, KeepNoBool,
-              where(logical_and(gt(x, S(0)), lt(x, S(6))), g, zeros({}, g.dtype())))
 EMBER_UNARY_N(positive, "AliasBackward0", Positive, KeepNoBool, g)
-EMBER_UNARY_X(logit, "LogitBackward0", Logit, ToFloat, div(g, mul(x, rsub(x, S(1)))))
 EMBER_UNARY_X(lgamma, "LgammaBackward0", Lgamma, ToFloat, mul(g, digamma(x)))
 EMBER_UNARY_X(sinc, "SincBackward0", Sinc, ToFloat, ([&] {
                 Tensor px = mul(x, S(M_PI));
@@ -168,6 +166,36 @@ EMBER_UNARY_N(rad2deg, "Rad2DegBackward0", Rad2deg, ToFloat, mul(g, S(180.0 / M_
 #undef EMBER_UNARY_X
 #undef EMBER_UNARY_Y
 #undef EMBER_UNARY_N
+
+// torch.square is pow(x, 2): bool squares in int64 (the type of bool ** 2).
+Tensor square(const Tensor& t) {
+  Tensor x = t.dtype() == Dtype::Bool ? cast_nograd(t, Dtype::Int64) : t;
+  Tensor out = unary_forward("square", UnaryOp::Square, x, Rule::Keep);
+  if (needs_grad(t) && is_floating(out.dtype()))
+    record("PowBackward0", {t}, out, [sx = save(t)](const Tensor& g) -> TensorList { return {mul(g, mul(sx.unpack(), S(2)))}; });
+  return out;
+}
+Tensor& square_(Tensor& self) {
+  return unary_inplace("square_", UnaryOp::Square, self, Rule::KeepNoBool, [](const Tensor& x) { return square(x); });
+}
+
+// logit without eps: log(x / (1 - x)); the kernel's eps < 0 means "no clamping".
+Tensor logit(const Tensor& t) {
+  Tensor out = unary_forward("logit", UnaryOp::Logit, t, Rule::ToFloat, {-1});
+  if (needs_grad(t) && is_floating(out.dtype()))
+    record("LogitBackward0", {t}, out, [sx = save(t)](const Tensor& g) -> TensorList {
+      Tensor x = sx.unpack();
+      return {div(g, mul(x, rsub(x, S(1))))};
+    });
+  return out;
+}
+Tensor& logit_(Tensor& self) {
+  return unary_inplace("logit_", UnaryOp::Logit, self, Rule::ToFloat, [](const Tensor& x) { return logit(x); }, {-1});
+}
+
+// relu6 is hardtanh(0, 6), as in torch (its node is HardtanhBackward0).
+Tensor relu6(const Tensor& t) { return hardtanh(t, 0, 6); }
+Tensor& relu6_(Tensor& self) { return hardtanh_(self, 0, 6); }
 
 // digamma's derivative is trigamma, which has no public op of its own.
 namespace {
@@ -189,21 +217,21 @@ Tensor& digamma_(Tensor& self) {
   return unary_inplace("digamma_", UnaryOp::Digamma, self, Rule::ToFloat, [](const Tensor& x) { return digamma(x); });
 }
 
-Tensor logical_not(const Tensor& t) { return unary_forward("logical_not", UnaryOp::LogicalNot, t, Rule::Keep); }
-Tensor& logical_not_(Tensor& self) {
+Tensor logical_not(const Tensor& t) { return unary_forward("logical_not", UnaryOp::LogicalNot, t, Rule::Predicate); }
+Tensor& logical_not_(Tensor& self) {  // writes 0/1 in self's dtype
   autograd::check_inplace(self, "logical_not_");
   cpu::copy_kernel(self, logical_not(self));
   self.bump_version();
   return self;
 }
 Tensor bitwise_not(const Tensor& t) {
-  EMBER_CHECK_TYPE(!is_floating(t.dtype()), "bitwise_not", "\"bitwise_not_cpu\" not implemented for '",
-                   dtype_name(t.dtype()), "'");
+  EMBER_CHECK(!is_floating(t.dtype()), "bitwise_not", "\"bitwise_not_cpu\" not implemented for '",
+              detail::torch_type_name(t.dtype()), "'");
   return unary_forward("bitwise_not", UnaryOp::BitwiseNot, t, Rule::Keep);
 }
 Tensor& bitwise_not_(Tensor& self) {
-  EMBER_CHECK_TYPE(!is_floating(self.dtype()), "bitwise_not_", "\"bitwise_not_cpu\" not implemented for '",
-                   dtype_name(self.dtype()), "'");
+  EMBER_CHECK(!is_floating(self.dtype()), "bitwise_not_", "\"bitwise_not_cpu\" not implemented for '",
+              detail::torch_type_name(self.dtype()), "'");
   autograd::check_inplace(self, "bitwise_not_");
   cpu::unary_kernel(UnaryOp::BitwiseNot, self, self);
   self.bump_version();
@@ -211,26 +239,29 @@ Tensor& bitwise_not_(Tensor& self) {
 }
 
 // ---------------------------------------------------------------- predicates
-#define EMBER_PREDICATE(name, kernel) \
-  Tensor name(const Tensor& t) { return unary_forward(#name, UnaryOp::kernel, t, Rule::Keep); }
-EMBER_PREDICATE(isnan, Isnan)
-EMBER_PREDICATE(isinf, Isinf)
-EMBER_PREDICATE(isposinf, Isposinf)
-EMBER_PREDICATE(isneginf, Isneginf)
-EMBER_PREDICATE(isfinite, Isfinite)
-EMBER_PREDICATE(signbit, Signbit)
+#define EMBER_PREDICATE(name, kernel, rule) \
+  Tensor name(const Tensor& t) { return unary_forward(#name, UnaryOp::kernel, t, Rule::rule); }
+EMBER_PREDICATE(isnan, Isnan, Predicate)
+EMBER_PREDICATE(isinf, Isinf, Predicate)
+EMBER_PREDICATE(isposinf, Isposinf, Predicate)
+EMBER_PREDICATE(isneginf, Isneginf, Predicate)
+EMBER_PREDICATE(isfinite, Isfinite, Predicate)
+EMBER_PREDICATE(signbit, Signbit, Predicate)
 #undef EMBER_PREDICATE
 
 // ---------------------------------------------------------------- parametrized
 Tensor round(const Tensor& t, int64_t decimals) {
+  if (!is_floating(t.dtype())) {  // integers are already round: a copy (torch has no decimals for them)
+    EMBER_CHECK(t.dtype() != Dtype::Bool && decimals == 0, "round", "\"round_cpu\" not implemented for '",
+                detail::torch_type_name(t.dtype()), "'");
+    return clone(t);
+  }
   UnaryParams p;
-  if (decimals != 0) {
-    EMBER_CHECK(is_floating(t.dtype()), "round", "round with decimals is only supported for floating point tensors");
+  if (decimals != 0) {  // a: 10^|decimals|, b: its sign
     p.a = std::pow(10.0, double(std::abs(decimals)));
     p.b = decimals > 0 ? 1 : -1;
   }
-  Tensor out = unary_forward("round", UnaryOp::Round, t, is_floating(t.dtype()) ? Rule::Keep : Rule::Keep, p);
-  if (!is_floating(t.dtype())) return clone(t);
+  Tensor out = unary_forward("round", UnaryOp::Round, t, Rule::FloatOnly, p);
   if (needs_grad(t)) record("RoundBackward0", {t}, out, [](const Tensor& g) -> TensorList { return {zeros_like(g)}; });
   return out;
 }
@@ -263,7 +294,7 @@ Tensor& nan_to_num_(Tensor& self, std::optional<double> nan, std::optional<doubl
 }
 
 Tensor gelu(const Tensor& t, const std::string& approximate) {
-  EMBER_CHECK_VALUE(approximate == "none" || approximate == "tanh", "gelu", "approximate argument must be either none or tanh.");
+  EMBER_CHECK(approximate == "none" || approximate == "tanh", "gelu", "approximate argument must be either none or tanh.");
   bool tanh_approx = approximate == "tanh";
   Tensor out = unary_forward("gelu", tanh_approx ? UnaryOp::GeluTanh : UnaryOp::GeluExact, t, Rule::FloatOnly);
   if (needs_grad(t)) {
@@ -327,8 +358,10 @@ Tensor& leaky_relu_(Tensor& self, double slope) {
                        [=](const Tensor& x) { return leaky_relu(x, slope); }, {slope});
 }
 
+// min(max(x, min_val), max_val) like torch, also when min_val > max_val; any dtype but bool.
 Tensor hardtanh(const Tensor& t, double lo, double hi) {
-  EMBER_CHECK(lo <= hi, "hardtanh", "min_val cannot be greater than max_val");
+  EMBER_CHECK(!(t.dtype() == Dtype::UInt8 && (int64_t(lo) < 0 || int64_t(hi) < 0)), "hardtanh",
+              "cannot do hardtanh on an unsigned type with negative limits");
   Tensor out = unary_forward("hardtanh", UnaryOp::Hardtanh, t, Rule::KeepNoBool, {lo, hi});
   if (needs_grad(t)) record("HardtanhBackward0", {t}, out, [sx = save(t), lo, hi](const Tensor& g) -> TensorList {
       Tensor x = sx.unpack();
@@ -370,9 +403,11 @@ Tensor tanhshrink(const Tensor& t) { return sub(t, tanh(t)); }
 Tensor softsign(const Tensor& t) { return div(t, add(abs(t), S(1))); }
 
 Tensor threshold(const Tensor& t, double th, double value) {
-  Tensor out = unary_forward("threshold", UnaryOp::Threshold, t, Rule::FloatOnly, {th, value});
+  detail::check_scalar_fits("threshold", th, t.dtype());
+  detail::check_scalar_fits("threshold", value, t.dtype());
+  Tensor out = unary_forward("threshold", UnaryOp::Threshold, t, Rule::KeepNoBool, {th, value});
   if (needs_grad(t)) record("ThresholdBackward0", {t}, out, [sx = save(t), th](const Tensor& g) -> TensorList {
-      return {where(gt(sx.unpack(), S(th)), g, zeros({}, g.dtype()))};
+      return {where(le(sx.unpack(), S(th)), zeros({}, g.dtype()), g)};
     });
   return out;
 }
@@ -399,14 +434,18 @@ Tensor glu(const Tensor& t, int64_t dim) {
   return mul(halves[0], sigmoid(halves[1]));
 }
 
+// A number as the element type `d` holds it: torch rounds number operands of float16/bfloat16 ops.
+static double as_dtype(double v, Dtype d) {
+  return visit_floating(d, [&](auto tag) { return double(compute_t<typename decltype(tag)::type>(typename decltype(tag)::type(v))); });
+}
+
 Tensor pow(const Tensor& a, const Scalar& e) {
-  if (!e.is_floating() && !is_floating(a.dtype()) && a.dtype() != Dtype::Bool) {
-    EMBER_CHECK(e.to_int() >= 0, "pow", "Integers to negative integer powers are not allowed.");
+  Dtype d = result_type(a, wrap_scalar(e));
+  if (!is_floating(d)) {  // integer (or bool) powers go through the integer kernel
+    EMBER_CHECK(e.is_bool() || e.to_int() >= 0, "pow", "Integers to negative integer powers are not allowed.");
     return pow(a, wrap_scalar(e));
   }
-  Dtype d = result_type(a, wrap_scalar(e));
-  if (!is_floating(d)) return pow(a, wrap_scalar(e));
-  double ev = e.to_double();
+  double ev = is_reduced_float(d) ? as_dtype(e.to_double(), d) : e.to_double();
   Tensor out = unary_forward("pow", UnaryOp::PowScalar, cast_nograd(a, d), Rule::FloatOnly, {ev});
   if (needs_grad(a)) record("PowBackward0", {a}, out, [sx = save(a), ev](const Tensor& g) -> TensorList {
       if (ev == 0) return {zeros_like(g)};
@@ -418,12 +457,14 @@ Tensor pow(const Tensor& a, const Scalar& e) {
 
 Tensor pow(const Scalar& base, const Tensor& e) {
   Dtype d = result_type(wrap_scalar(base), e);
-  if (!is_floating(d)) return pow(full(e.sizes(), base, d), e);
-  double bv = base.to_double();
+  if (!is_floating(d)) return pow(wrap_scalar(base), e);
+  double bv = is_reduced_float(d) ? as_dtype(base.to_double(), d) : base.to_double();
   Tensor out = unary_forward("pow", UnaryOp::RPowScalar, cast_nograd(e, d), Rule::FloatOnly, {bv});
-  if (needs_grad(e)) record("PowBackward2", {e}, out, [sy = save_output(out), bv](const Tensor& g) -> TensorList {
-      if (bv == 0) return {zeros_like(g)};
-      return {mul(g, mul(sy.unpack(), S(std::log(bv))))};
+  if (needs_grad(e)) record("PowBackward2", {e}, out, [sx = save(e), sy = save_output(out), bv](const Tensor& g) -> TensorList {
+      // d/dx b^x = b^x log b; torch takes it as 0 where b == 0 and x >= 0
+      Tensor d = mul(sy.unpack(), S(std::log(bv)));
+      if (bv == 0) d = where(ge(sx.unpack(), S(0)), zeros({}, d.dtype()), d);
+      return {mul(g, d)};
     });
   return out;
 }

@@ -21,17 +21,26 @@ namespace {
 
 [[noreturn]] void zero_division() { EMBER_FAIL("", "ZeroDivisionError"); }
 
-template <class C> inline C floor_div_float(C a, C b) {
+// Python's floor division (torch's div_floor_floating). For 16-bit T every step is
+// rounded to T, as torch's (vectorized) Half and BFloat16 arithmetic does.
+template <class T, class C> inline C floor_div_float(C a, C b) {
+  auto r = [](C v) { return C(T(v)); };  // identity for float and double
   if (b == 0) return a / b;
-  C mod = std::fmod(a, b);
-  C div = (a - mod) / b;
-  if (mod != 0 && ((b < 0) != (mod < 0))) div -= 1;
+  C mod = r(std::fmod(a, b));
+  C div = r(r(a - mod) / b);
+  if (mod != 0 && ((b < 0) != (mod < 0))) div = r(div - 1);
   if (div != 0) {
-    C fl = std::floor(div);
-    if (div - fl > C(0.5)) fl += 1;
+    C fl = r(std::floor(div));
+    if (div - fl > C(0.5)) fl = r(fl + 1);
     return fl;
   }
   return std::copysign(C(0), a / b);
+}
+
+// v rounded to float16 when T is float16 (torch computes Half ops one rounding at a time).
+template <class T, class C> inline C round_half(C v) {
+  if constexpr (std::is_same_v<T, Half>) return C(T(v));
+  else return v;
 }
 
 template <class C> inline C int_pow(C base, C exp) {
@@ -61,17 +70,18 @@ template <class T> void arith(BinaryOp op, const ElementwiseLoop& L, const Scala
       if constexpr (is_b) {
         run_elementwise<T, T, T>(L, [](bool a, bool b) { return a || b; });
       } else {
-        C alpha = alpha_s.to<C>();
+        // alpha in T (rounded for 16-bit types); float16 also rounds alpha * b, as torch's Half math does
+        C alpha = alpha_s.to<T>();
         if (alpha == C(1)) run_elementwise<T, T, T>(L, [](C a, C b) { return C(a + b); });
-        else run_elementwise<T, T, T>(L, [alpha](C a, C b) { return C(a + alpha * b); });
+        else run_elementwise<T, T, T>(L, [alpha](C a, C b) { return C(a + round_half<T>(alpha * b)); });
       }
       return;
     }
     case BinaryOp::Sub: {
       if constexpr (!is_b) {
-        C alpha = alpha_s.to<C>();
+        C alpha = alpha_s.to<T>();
         if (alpha == C(1)) run_elementwise<T, T, T>(L, [](C a, C b) { return C(a - b); });
-        else run_elementwise<T, T, T>(L, [alpha](C a, C b) { return C(a - alpha * b); });
+        else run_elementwise<T, T, T>(L, [alpha](C a, C b) { return C(a - round_half<T>(alpha * b)); });
       }
       return;
     }
@@ -83,11 +93,12 @@ template <class T> void arith(BinaryOp op, const ElementwiseLoop& L, const Scala
       if constexpr (is_fp) run_elementwise<T, T, T>(L, [](C a, C b) { return a / b; });
       return;
     case BinaryOp::DivTrunc:
-      if constexpr (is_fp) run_elementwise<T, T, T>(L, [](C a, C b) { return std::trunc(a / b); });
+      // the quotient is rounded to T before trunc, as torch's 16-bit arithmetic does
+      if constexpr (is_fp) run_elementwise<T, T, T>(L, [](C a, C b) { return std::trunc(C(T(a / b))); });
       else if constexpr (!is_b) run_elementwise<T, T, T>(L, [](C a, C b) { if (b == 0) zero_division(); return C(a / b); });
       return;
     case BinaryOp::DivFloor:
-      if constexpr (is_fp) run_elementwise<T, T, T>(L, [](C a, C b) { return floor_div_float(a, b); });
+      if constexpr (is_fp) run_elementwise<T, T, T>(L, [](C a, C b) { return floor_div_float<T>(a, b); });
       else if constexpr (!is_b)
         run_elementwise<T, T, T>(L, [](C a, C b) {
           if (b == 0) zero_division();

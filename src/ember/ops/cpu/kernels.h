@@ -24,7 +24,9 @@ enum class TernaryOp { Where, Lerp, Addcmul, Addcdiv, Clamp };
 // Clamp: (x, lo, hi), lo/hi broadcast tensors of x's dtype.
 void ternary_kernel(TernaryOp op, const Tensor& out, const Tensor& x, const Tensor& y, const Tensor& z,
                     const Scalar& value = 1);
-// clamp with optional scalar bounds (NaN propagates like torch)
+// lerp with a number weight, kept in the compute type (float for 16-bit types) like torch
+void lerp_scalar_kernel(const Tensor& out, const Tensor& a, const Tensor& end, double weight);
+// clamp with optional scalar bounds (NaN bounds as in torch)
 void clamp_scalar_kernel(const Tensor& out, const Tensor& x, const std::optional<Scalar>& lo, const std::optional<Scalar>& hi);
 
 }  // namespace ember::cpu
@@ -36,10 +38,11 @@ namespace ember::cpu {
   _(Acos) _(Atan) _(Sinh) _(Cosh) _(Tanh) _(Asinh) _(Acosh) _(Atanh) _(Sigmoid) _(Erf) _(Erfc) _(Erfinv) \
   _(Frac) _(Reciprocal) _(Silu) _(Mish) _(Hardsigmoid) _(Hardswish) _(Selu) _(Lgamma) _(Digamma)        \
   _(Trigamma) _(Sinc) _(Deg2rad) _(Rad2deg) _(Logit) _(GeluExact) _(GeluTanh) _(Softplus) _(Elu)         \
-  _(LeakyRelu) _(Hardtanh) _(Logsigmoid) _(Hardshrink) _(Softshrink) _(Tanhshrink) _(Softsign)          \
-  _(Threshold) _(Round) _(NanToNum) _(PowScalar) _(RPowScalar)
-// ops valid for every numeric dtype
-#define EMBER_ANY_UNARY_KERNELS(_) _(Neg) _(Abs) _(Sign) _(Floor) _(Ceil) _(Trunc) _(Square) _(Relu) _(Positive)
+  _(LeakyRelu) _(Logsigmoid) _(Hardshrink) _(Softshrink) _(Tanhshrink) _(Softsign)                      \
+  _(Round) _(NanToNum) _(PowScalar) _(RPowScalar)
+// ops valid for every dtype (the op layer refuses bool where torch does)
+#define EMBER_ANY_UNARY_KERNELS(_) \
+  _(Neg) _(Abs) _(Sign) _(Floor) _(Ceil) _(Trunc) _(Square) _(Relu) _(Positive) _(Hardtanh) _(Threshold)
 // bool results
 #define EMBER_PREDICATE_UNARY_KERNELS(_) _(Isnan) _(Isinf) _(Isposinf) _(Isneginf) _(Isfinite) _(Signbit) _(LogicalNot)
 
@@ -51,11 +54,13 @@ enum class UnaryOp {
 };
 
 // Parameters of the parametrized activations (meaning per op: see unary_kernels.cpp).
+// Integer kernels convert them to the element type by truncation, as torch does.
 struct UnaryParams {
   double a = 0, b = 0, c = 0;
 };
 
 // out = op(in); in and out share a dtype except for predicates (bool out).
+// Logit takes a = eps, or a < 0 for none.
 void unary_kernel(UnaryOp op, const Tensor& out, const Tensor& in, UnaryParams p = {});
 
 }  // namespace ember::cpu

@@ -6,14 +6,15 @@
 //
 // Operands are broadcast to out's shape, dimensions are ordered by out's
 // strides and merged where every operand is contiguous across them, so most
-// calls end as one flat loop the compiler vectorizes.
+// calls end as one flat loop the compiler vectorizes. Building a loop
+// allocates nothing for up to kInlineDims dimensions: it runs on every op.
 #pragma once
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <tuple>
 #include <utility>
-#include <vector>
 
 #include "ember/core/parallel.h"
 #include "ember/core/tensor.h"
@@ -21,6 +22,49 @@
 namespace ember::cpu {
 
 constexpr int kMaxOperands = 5;
+constexpr int kInlineDims = 8;
+
+// A short list kept inline, spilling to the heap past N elements.
+template <class T, int N> class SmallVec {
+ public:
+  SmallVec() = default;
+  SmallVec(const SmallVec&) = delete;
+  SmallVec& operator=(const SmallVec&) = delete;
+
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  T* data() { return p_; }
+  const T* data() const { return p_; }
+  T& operator[](size_t i) { return p_[i]; }
+  const T& operator[](size_t i) const { return p_[i]; }
+  T& back() { return p_[n_ - 1]; }
+  const T& back() const { return p_[n_ - 1]; }
+  const T* begin() const { return p_; }
+  const T* end() const { return p_ + n_; }
+  void push_back(const T& v) {
+    if (n_ == cap_) grow();
+    p_[n_++] = v;
+  }
+  void resize(size_t n) {
+    while (cap_ < n) grow();
+    n_ = n;
+  }
+
+ private:
+  void grow() {
+    auto bigger = std::make_unique<T[]>(cap_ * 2);
+    for (size_t i = 0; i < n_; ++i) bigger[i] = p_[i];
+    heap_ = std::move(bigger);
+    p_ = heap_.get();
+    cap_ *= 2;
+  }
+  T inline_[N];
+  std::unique_ptr<T[]> heap_;
+  T* p_ = inline_;
+  size_t n_ = 0, cap_ = N;
+};
+
+using OperandStrides = std::array<int64_t, kMaxOperands>;
 
 struct ElementwiseLoop {
   // `out` must already have the broadcast shape; inputs must be broadcastable to it.
@@ -28,26 +72,33 @@ struct ElementwiseLoop {
 
   int ntensors = 0;
   int64_t numel = 0;
-  std::vector<int64_t> shape;                              // dim 0 is the innermost
-  std::vector<std::array<int64_t, kMaxOperands>> strides;  // bytes, per dim per operand
+  SmallVec<int64_t, kInlineDims> shape;            // dim 0 is the innermost
+  SmallVec<OperandStrides, kInlineDims> strides;   // bytes, per dim per operand
   std::array<char*, kMaxOperands> data{};
 
   // Calls fn(char** ptrs, const int64_t* inner_strides, int64_t n) over runs of the
   // innermost dimension, splitting the index space over threads when it is large.
   template <class F> void for_each(F&& fn, int64_t grain = kGrainElementwise) const;
-  bool is_flat_contiguous(const std::array<int64_t, kMaxOperands>& elem_sizes) const;
 };
 
 template <class F> void ElementwiseLoop::for_each(F&& fn, int64_t grain) const {
   if (numel == 0) return;
   const int nd = int(shape.size());
   const int nt = ntensors;
+  if (nd <= 1) {  // one flat run (the common case): chunks are plain offsets
+    static const OperandStrides kZero{};
+    const int64_t* inner = nd ? strides[0].data() : kZero.data();
+    parallel_for(0, numel, grain, [&](int64_t begin, int64_t end) {
+      std::array<char*, kMaxOperands> ptrs;
+      for (int t = 0; t < nt; ++t) ptrs[t] = data[t] + begin * inner[t];
+      fn(ptrs.data(), inner, end - begin);
+    });
+    return;
+  }
   parallel_for(0, numel, grain, [&](int64_t begin, int64_t end) {
     // multi-index of `begin`
-    int64_t idx[16] = {0};
-    std::vector<int64_t> idx_heap;
-    int64_t* ix = idx;
-    if (nd > 16) { idx_heap.assign(nd, 0); ix = idx_heap.data(); }
+    SmallVec<int64_t, kInlineDims> ix;
+    ix.resize(size_t(nd));
     int64_t rem = begin;
     for (int d = 0; d < nd; ++d) { ix[d] = rem % shape[d]; rem /= shape[d]; }
     std::array<char*, kMaxOperands> ptrs;
@@ -56,17 +107,15 @@ template <class F> void ElementwiseLoop::for_each(F&& fn, int64_t grain) const {
       for (int d = 0; d < nd; ++d) p += ix[d] * strides[d][t];
       ptrs[t] = p;
     }
-    const int64_t* inner = nd ? strides[0].data() : nullptr;
-    std::array<int64_t, kMaxOperands> zero{};
-    if (!inner) inner = zero.data();
+    const int64_t* inner = strides[0].data();
     int64_t pos = begin;
     while (pos < end) {
-      int64_t n = nd ? std::min(shape[0] - ix[0], end - pos) : 1;
+      int64_t n = std::min(shape[0] - ix[0], end - pos);
       fn(ptrs.data(), inner, n);
       pos += n;
       if (pos >= end) break;
-      // advance: inner dim done (ix[0] + n == shape[0]); carry into outer dims
-      for (int t = 0; t < nt; ++t) ptrs[t] += (n) * strides[0][t];
+      // advance: the inner dim is done (ix[0] + n == shape[0]); carry into outer dims
+      for (int t = 0; t < nt; ++t) ptrs[t] += n * strides[0][t];
       ix[0] += n;
       for (int d = 0; d < nd && ix[d] == shape[d]; ++d) {
         for (int t = 0; t < nt; ++t) ptrs[t] -= shape[d] * strides[d][t];
@@ -87,6 +136,12 @@ template <class T, class V> inline void store(char* p, V v) { *reinterpret_cast<
 
 // Runs out = f(in...) elementwise. Out is the storage type of the output, In...
 // the storage types of the inputs; f receives compute types (float for 16-bit floats).
+//
+// The op layer guarantees that an input is either the output itself (in place) or
+// disjoint from it (partial overlaps are refused or read from a copy), so the
+// loops tell the vectorizer there is no dependence between iterations (ivdep):
+// without it, GCC guards each loop with an overlap test that sends every in-place
+// op to a scalar loop.
 template <class Out, class... In, class F> void run_elementwise(const ElementwiseLoop& L, F&& f, int64_t grain = kGrainElementwise) {
   constexpr int N = sizeof...(In);
   L.for_each([&](char** p, const int64_t* s, int64_t n) {
@@ -94,8 +149,9 @@ template <class Out, class... In, class F> void run_elementwise(const Elementwis
       constexpr std::array<int64_t, N + 1> sizes{int64_t(sizeof(Out)), int64_t(sizeof(In))...};
       bool contiguous = ((s[0] == sizes[0]) && ... && (s[I + 1] == sizes[I + 1]));
       if (contiguous) {
-        Out* __restrict o = reinterpret_cast<Out*>(p[0]);
+        Out* o = reinterpret_cast<Out*>(p[0]);
         std::tuple<const In*...> in{reinterpret_cast<const In*>(p[I + 1])...};
+#pragma GCC ivdep
         for (int64_t i = 0; i < n; ++i) o[i] = Out(f(compute_t<In>(std::get<I>(in)[i])...));
         return;
       }
@@ -104,18 +160,20 @@ template <class Out, class... In, class F> void run_elementwise(const Elementwis
         if (s[0] == sizes[0] && s[1] == sizes[1] && s[2] == 0) {
           using B = std::tuple_element_t<1, std::tuple<In...>>;
           using A = std::tuple_element_t<0, std::tuple<In...>>;
-          Out* __restrict o = reinterpret_cast<Out*>(p[0]);
+          Out* o = reinterpret_cast<Out*>(p[0]);
           const A* a = reinterpret_cast<const A*>(p[1]);
           const auto b = detail::load<B>(p[2]);
+#pragma GCC ivdep
           for (int64_t i = 0; i < n; ++i) o[i] = Out(f(compute_t<A>(a[i]), b));
           return;
         }
         if (s[0] == sizes[0] && s[1] == 0 && s[2] == sizes[2]) {
           using B = std::tuple_element_t<1, std::tuple<In...>>;
           using A = std::tuple_element_t<0, std::tuple<In...>>;
-          Out* __restrict o = reinterpret_cast<Out*>(p[0]);
+          Out* o = reinterpret_cast<Out*>(p[0]);
           const auto a = detail::load<A>(p[1]);
           const B* b = reinterpret_cast<const B*>(p[2]);
+#pragma GCC ivdep
           for (int64_t i = 0; i < n; ++i) o[i] = Out(f(a, compute_t<B>(b[i])));
           return;
         }

@@ -1,5 +1,6 @@
 // Three-operand elementwise kernels.
 #include <cmath>
+#include <limits>
 
 #include "ember/ops/cpu/kernels.h"
 #include "ember/ops/cpu/loops.h"
@@ -55,30 +56,40 @@ void ternary_kernel(TernaryOp op, const Tensor& out, const Tensor& x, const Tens
   });
 }
 
+void lerp_scalar_kernel(const Tensor& out, const Tensor& a, const Tensor& end, double weight) {
+  if (out.numel() == 0) return;
+  ElementwiseLoop L(out, {&a, &end});
+  visit_floating(out.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using C = compute_t<T>;
+    const C w = C(weight);  // in the compute type: torch does not round it to a 16-bit type
+    if (std::abs(w) < C(0.5)) run_elementwise<T, T, T>(L, [w](C x, C e) { return x + w * (e - x); });
+    else run_elementwise<T, T, T>(L, [w](C x, C e) { return e - (e - x) * (C(1) - w); });
+  });
+}
+
 void clamp_scalar_kernel(const Tensor& out, const Tensor& x, const std::optional<Scalar>& lo_s, const std::optional<Scalar>& hi_s) {
   if (out.numel() == 0) return;
   ElementwiseLoop L(out, {&x});
   visit_dtype(out.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     using C = compute_t<T>;
-    if constexpr (std::is_same_v<T, bool>) {
-      run_elementwise<T, T>(L, [lo = lo_s, hi = hi_s](bool a) {
-        bool r = a;
-        if (lo && r < lo->to_bool()) r = lo->to_bool();
-        if (hi && r > hi->to_bool()) r = hi->to_bool();
-        return r;
-      });
-    } else {
-      bool has_lo = bool(lo_s), has_hi = bool(hi_s);
-      C lo = has_lo ? lo_s->to<C>() : C(0), hi = has_hi ? hi_s->to<C>() : C(0);
-      if constexpr (is_floating_v<T>) {
-        if (has_lo && lo != lo) { run_elementwise<T, T>(L, [lo](C) { return lo; }); return; }
-        if (has_hi && hi != hi) { run_elementwise<T, T>(L, [hi](C) { return hi; }); return; }
+    bool has_lo = bool(lo_s), has_hi = bool(hi_s);
+    C lo = has_lo ? lo_s->to<C>() : C(0), hi = has_hi ? hi_s->to<C>() : C(0);
+    if constexpr (is_floating_v<T>) {
+      // torch: a NaN bound makes everything NaN when both bounds are given, and is ignored alone
+      if (has_lo && has_hi && (lo != lo || hi != hi)) {
+        run_elementwise<T, T>(L, [](C) { return std::numeric_limits<C>::quiet_NaN(); });
+        return;
       }
-      if (has_lo && has_hi) run_elementwise<T, T>(L, [lo, hi](C a) { return a < lo ? lo : (a > hi ? hi : a); });
-      else if (has_lo) run_elementwise<T, T>(L, [lo](C a) { return a < lo ? lo : a; });
-      else run_elementwise<T, T>(L, [hi](C a) { return a > hi ? hi : a; });
+      if (has_lo && lo != lo) has_lo = false;
+      if (has_hi && hi != hi) has_hi = false;
+      if (!has_lo && !has_hi) { run_elementwise<T, T>(L, [](C a) { return a; }); return; }
     }
+    // max with lo, then min with hi (hi wins when lo > hi); a NaN input stays NaN
+    if (has_lo && has_hi) run_elementwise<T, T>(L, [lo, hi](C a) { C r = a < lo ? lo : a; return r > hi ? hi : r; });
+    else if (has_lo) run_elementwise<T, T>(L, [lo](C a) { return a < lo ? lo : a; });
+    else run_elementwise<T, T>(L, [hi](C a) { return a > hi ? hi : a; });
   });
 }
 

@@ -10,11 +10,17 @@ namespace ember::cpu {
 namespace {
 
 template <class C> inline C sigmoid(C x) { return C(1) / (C(1) + std::exp(-x)); }
+// min(max(x, lo), hi) that keeps a NaN x (hi wins when lo > hi, as in torch)
+template <class C> inline C clamp_nan(C x, C lo, C hi) {
+  C r = x < lo ? lo : x;
+  return r > hi ? hi : r;
+}
 
 template <class T> void float_op(UnaryOp op, const ElementwiseLoop& L, const UnaryParams& p) {
   using C = compute_t<T>;
   const C pa = C(p.a), pb = C(p.b), pc = C(p.c);
-#define RUN(expr) run_elementwise<T, T>(L, [=](C x) -> C { return expr; }); return
+// A block with its own return, so `if (c) RUN(a); RUN(b);` falls through to b.
+#define RUN(expr) { run_elementwise<T, T>(L, [=](C x) -> C { return expr; }); return; }
   switch (op) {
     case UnaryOp::Exp: RUN(std::exp(x));
     case UnaryOp::Exp2: RUN(std::exp2(x));
@@ -45,8 +51,9 @@ template <class T> void float_op(UnaryOp op, const ElementwiseLoop& L, const Una
     case UnaryOp::Reciprocal: RUN(C(1) / x);
     case UnaryOp::Silu: RUN(x / (C(1) + std::exp(-x)));
     case UnaryOp::Mish: RUN(x * std::tanh(std::log1p(std::exp(x))));
-    case UnaryOp::Hardsigmoid: RUN(x <= C(-3) ? C(0) : x >= C(3) ? C(1) : x / C(6) + C(0.5));
-    case UnaryOp::Hardswish: RUN(x <= C(-3) ? C(0) : x >= C(3) ? x : x * (x + C(3)) / C(6));
+    // torch's formulas, which also fix the NaN and infinity cases (hardswish(-inf) is NaN)
+    case UnaryOp::Hardsigmoid: RUN(clamp_nan(x + C(3), C(0), C(6)) / C(6));
+    case UnaryOp::Hardswish: RUN(x * clamp_nan(x + C(3), C(0), C(6)) / C(6));
     case UnaryOp::Selu: {
       constexpr double alpha = 1.6732632423543772848170429916717, scale = 1.0507009873554804934193349852946;
       RUN(x > 0 ? C(scale) * x : C(scale * alpha) * std::expm1(x));
@@ -71,13 +78,11 @@ template <class T> void float_op(UnaryOp op, const ElementwiseLoop& L, const Una
     case UnaryOp::Elu:  // a: alpha, b: scale, c: input_scale
       RUN(x > 0 ? x * pb : pa * pb * std::expm1(x * pc));
     case UnaryOp::LeakyRelu: RUN(x > 0 ? x : x * pa);
-    case UnaryOp::Hardtanh: RUN(x < pa ? pa : x > pb ? pb : x);
     case UnaryOp::Logsigmoid: RUN(std::min(x, C(0)) - std::log1p(std::exp(-std::abs(x))));
     case UnaryOp::Hardshrink: RUN((x >= -pa && x <= pa) ? C(0) : x);
     case UnaryOp::Softshrink: RUN(x > pa ? x - pa : x < -pa ? x + pa : C(0));
     case UnaryOp::Tanhshrink: RUN(x - std::tanh(x));
     case UnaryOp::Softsign: RUN(x / (C(1) + std::abs(x)));
-    case UnaryOp::Threshold: RUN(x > pa ? x : pb);  // a: threshold, b: value
     case UnaryOp::Round: {
       if (p.a == 0) RUN(std::nearbyint(x));
       // a: 10^decimals (torch: nearbyint(x * ten_pow) / ten_pow, negative decimals divide first)
@@ -86,13 +91,14 @@ template <class T> void float_op(UnaryOp op, const ElementwiseLoop& L, const Una
     }
     case UnaryOp::NanToNum:  // a: nan, b: posinf, c: neginf
       RUN(x != x ? pa : x == INFINITY ? pb : x == -INFINITY ? pc : x);
-    case UnaryOp::PowScalar: {  // a: exponent
+    case UnaryOp::PowScalar: {  // a: exponent; torch's special cases, then pow (float32 in double like torch)
       if (p.a == 2) RUN(x * x);
       if (p.a == 3) RUN(x * x * x);
-      if (p.a == 0.5) RUN(std::sqrt(x));
-      if (p.a == -1) RUN(C(1) / x);
       if (p.a == -2) RUN(C(1) / (x * x));
-      if (p.a == 1) RUN(x);
+      if (p.a == 0.5) RUN(std::sqrt(x));
+      if (p.a == -0.5) RUN(C(1) / std::sqrt(x));
+      if (p.a == -1) RUN(C(1) / x);
+      if constexpr (std::is_same_v<T, float>) RUN(C(std::pow(double(x), p.a)));
       RUN(std::pow(x, pa));
     }
     case UnaryOp::RPowScalar: RUN(std::pow(pa, x));  // a: base
@@ -102,29 +108,30 @@ template <class T> void float_op(UnaryOp op, const ElementwiseLoop& L, const Una
   EMBER_FAIL("unary", "kernel not available for this dtype");
 }
 
-template <class T> void any_op(UnaryOp op, const ElementwiseLoop& L) {
+template <class T> void any_op(UnaryOp op, const ElementwiseLoop& L, const UnaryParams& p) {
   using C = compute_t<T>;
-#define RUN(expr) run_elementwise<T, T>(L, [=](C x) -> C { return expr; }); return
+#define RUN(expr) { run_elementwise<T, T>(L, [=](C x) -> C { return expr; }); return; }
   if constexpr (std::is_same_v<T, bool>) {
-    switch (op) {
-      case UnaryOp::Abs: case UnaryOp::Sign: case UnaryOp::Floor: case UnaryOp::Ceil: case UnaryOp::Trunc:
-      case UnaryOp::Positive: case UnaryOp::Relu:
-        RUN(x);
-      case UnaryOp::Square: RUN(x);
+    switch (op) {  // the op layer lets bool through only where torch does
+      case UnaryOp::Sign: case UnaryOp::Positive: case UnaryOp::Relu: RUN(x);
       default: break;
     }
   } else {
+    // parameters in the element type (integers truncate, like torch's Scalar::to)
+    const C pa = C(p.a), pb = C(p.b);
     switch (op) {
       case UnaryOp::Neg: RUN(C(-x));
       case UnaryOp::Abs: if constexpr (std::is_unsigned_v<C>) { RUN(x); } else { RUN(x < 0 ? C(-x) : x); }
-      case UnaryOp::Sign:
-        if constexpr (is_floating_v<T>) { RUN(x != x ? x : C((C(0) < x) - (x < C(0)))); } else { RUN(C((C(0) < x) - (x < C(0)))); }
+      // sign(NaN) is 0 in torch
+      case UnaryOp::Sign: RUN(C((C(0) < x) - (x < C(0))));
       case UnaryOp::Floor: if constexpr (is_floating_v<T>) { RUN(std::floor(x)); } else { RUN(x); }
       case UnaryOp::Ceil: if constexpr (is_floating_v<T>) { RUN(std::ceil(x)); } else { RUN(x); }
       case UnaryOp::Trunc: if constexpr (is_floating_v<T>) { RUN(std::trunc(x)); } else { RUN(x); }
       case UnaryOp::Square: RUN(C(x * x));
       case UnaryOp::Relu: if constexpr (is_floating_v<T>) { RUN(x != x ? x : (x > C(0) ? x : C(0))); } else { RUN(x > C(0) ? x : C(0)); }
       case UnaryOp::Positive: RUN(x);
+      case UnaryOp::Hardtanh: RUN(clamp_nan(x, pa, pb));  // a: min_val, b: max_val; NaN stays
+      case UnaryOp::Threshold: RUN(x <= pa ? pb : x);  // a: threshold, b: value; NaN stays
       default: break;
     }
   }
@@ -134,7 +141,7 @@ template <class T> void any_op(UnaryOp op, const ElementwiseLoop& L) {
 
 template <class T> void predicate_op(UnaryOp op, const ElementwiseLoop& L) {
   using C = compute_t<T>;
-#define RUN(expr) run_elementwise<bool, T>(L, [=](C x) -> bool { return expr; }); return
+#define RUN(expr) { run_elementwise<bool, T>(L, [=](C x) -> bool { return expr; }); return; }
   if constexpr (is_floating_v<T>) {
     switch (op) {
       case UnaryOp::Isnan: RUN(x != x);
@@ -196,7 +203,7 @@ void unary_kernel(UnaryOp op, const Tensor& out, const Tensor& in, UnaryParams p
     EMBER_CHECK(is_floating(in.dtype()), "unary", "expected a floating point input, got ", dtype_name(in.dtype()));
     visit_floating(in.dtype(), [&](auto tag) { float_op<typename decltype(tag)::type>(op, L, p); });
   } else {
-    visit_dtype(in.dtype(), [&](auto tag) { any_op<typename decltype(tag)::type>(op, L); });
+    visit_dtype(in.dtype(), [&](auto tag) { any_op<typename decltype(tag)::type>(op, L, p); });
   }
 }
 
