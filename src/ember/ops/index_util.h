@@ -1,0 +1,36 @@
+// Helpers shared by the indexing family's op files (index, scatter, sort,
+// unique) and the Python indexing layer. Not part of the public op surface.
+#pragma once
+#include "ember/ops/ops.h"
+
+namespace ember::detail {
+
+// Checks an index tensor's dtype: int64, or int32 where `allow_int32`.
+// The message follows torch: "<op>(): Expected dtype int64 for index".
+void check_index_dtype(const char* op, const Tensor& index, bool allow_int32 = false, bool index_error = false);
+// `index` as a contiguous int64 tensor (itself when it already is one).
+Tensor index_as_long(const Tensor& index);
+
+// Geometry-only views for tensors that do not take part in autograd (fresh
+// results, index tensors, values inside a kernel call).
+Tensor raw_view(const Tensor& t, const Shape& sizes);       // t contiguous; same numel
+Tensor raw_expand(const Tensor& t, const Shape& sizes);     // broadcasting view (stride 0)
+Tensor raw_unsqueeze(const Tensor& t, int64_t dim);
+Tensor raw_squeeze(const Tensor& t, int64_t dim);           // dim has size 1
+Tensor raw_movedim_front(const Tensor& t, int64_t dim);      // dim becomes dim 0
+
+// Differentiable unsqueeze/squeeze for backward formulas of this family
+// (an indexing view with None / 0 at `dim`, recorded with its own derivative).
+Tensor unsqueeze_grad(const Tensor& t, int64_t dim);
+
+// Element offset of each position of the broadcast index tensors into a
+// tensor with `sizes`/`strides`, where index k addresses dims[k]. Negative
+// indices wrap; out-of-range ones raise IndexError with torch's message.
+struct IndexOffsets {
+  Shape bshape;                 // broadcast shape of the index tensors
+  std::vector<int64_t> offsets; // one per position of bshape (row-major)
+};
+IndexOffsets compute_index_offsets(const std::vector<Tensor>& indices, const std::vector<int64_t>& dims,
+                                   const Shape& sizes, const Shape& strides, const char* op);
+
+}  // namespace ember::detail
