@@ -3,6 +3,7 @@
 #include "ember/ops/index_util.h"
 
 #include "ember/core/parallel.h"
+#include "ember/ops/cpu/index_kernels.h"
 #include "ember/ops/cpu/kernels.h"
 
 namespace ember::detail {
@@ -114,6 +115,83 @@ IndexOffsets compute_index_offsets(const std::vector<Tensor>& indices, const std
     });
   }
   return r;
+}
+
+// ---------------------------------------------------------------- copies of an indexed block
+namespace {
+
+// An operand laid out as outer + [b dims] + inner (a result, or values expanded to it).
+cpu::IndexOperand result_operand(const Tensor& t, size_t n_outer, const Shape& bshape, size_t n_inner,
+                                 std::vector<int64_t>& boff_storage) {
+  cpu::IndexOperand o;
+  o.base = static_cast<char*>(t.raw_data());
+  const Shape& st = t.strides();
+  o.outer_strides.assign(st.begin(), st.begin() + int64_t(n_outer));
+  o.inner_strides.assign(st.end() - int64_t(n_inner), st.end());
+  size_t nbd = bshape.size();
+  if (nbd == 0) {
+    o.bstride = 0;
+  } else if (nbd == 1) {
+    o.bstride = st[n_outer];
+  } else {
+    // Dense row-major b dims collapse to one stride; anything else gets a table.
+    bool dense = true;
+    for (size_t k = 0; k + 1 < nbd && dense; ++k)
+      dense = bshape[k] == 1 || st[n_outer + k] == st[n_outer + k + 1] * bshape[k + 1];
+    int64_t inner_b = st[n_outer + nbd - 1];
+    if (dense) {
+      o.bstride = inner_b;
+    } else {
+      int64_t nb = shape_numel(bshape);
+      boff_storage.assign(size_t(nb), 0);
+      for (int64_t b = 0; b < nb; ++b) {
+        int64_t rem = b, off = 0;
+        for (int64_t k = int64_t(nbd) - 1; k >= 0; --k) {
+          off += (rem % bshape[k]) * st[n_outer + k];
+          rem /= bshape[k];
+        }
+        boff_storage[b] = off;
+      }
+      o.boff = boff_storage.data();
+    }
+  }
+  return o;
+}
+
+cpu::IndexOperand self_operand(const Tensor& self, const IndexedBlock& a) {
+  cpu::IndexOperand o;
+  o.base = static_cast<char*>(self.raw_data());
+  o.outer_strides = a.outer_strides;
+  o.inner_strides = a.inner_strides;
+  o.boff = a.off.offsets.data();
+  return o;
+}
+
+// Values may alias self (x[i] = x[j]): read them from a private copy.
+Tensor unaliased(const Tensor& values, const Tensor& self) {
+  if (values.storage() != self.storage()) return values;
+  Tensor c = empty(values.sizes(), values.dtype());
+  cpu::copy_kernel(c, values);
+  return c;
+}
+
+}  // namespace
+
+Tensor copy_block_out(const Tensor& self, const IndexedBlock& a) {
+  Tensor out = empty(a.result_shape, self.dtype());
+  std::vector<int64_t> unused;
+  cpu::IndexOperand dst = result_operand(out, a.outer_sizes.size(), a.off.bshape, a.inner_sizes.size(), unused);
+  cpu::index_copy_loop(dst, self_operand(self, a), a.outer_sizes, int64_t(a.off.offsets.size()), a.inner_sizes,
+                       self.dtype(), false, false);
+  return out;
+}
+
+void copy_block_in(const Tensor& self, const IndexedBlock& a, const Tensor& values, bool accumulate) {
+  Tensor v = raw_expand(unaliased(values, self), a.result_shape);
+  std::vector<int64_t> vboff;
+  cpu::IndexOperand src = result_operand(v, a.outer_sizes.size(), a.off.bshape, a.inner_sizes.size(), vboff);
+  cpu::index_copy_loop(self_operand(self, a), src, a.outer_sizes, int64_t(a.off.offsets.size()), a.inner_sizes,
+                       self.dtype(), accumulate, true);
 }
 
 }  // namespace ember::detail

@@ -33,4 +33,20 @@ struct IndexOffsets {
 IndexOffsets compute_index_offsets(const std::vector<Tensor>& indices, const std::vector<int64_t>& dims,
                                    const Shape& sizes, const Shape& strides, const char* op);
 
+// The elements of `self` that an index addresses, as three blocks of dims:
+// the dims before the indexed ones (outer), the broadcast index positions (b)
+// and the dims after them (inner). The result of indexing has shape
+// outer + bshape + inner.
+struct IndexedBlock {
+  Shape outer_sizes, outer_strides, inner_sizes, inner_strides;  // of self
+  IndexOffsets off;                                              // b -> element offset into self
+  Shape result_shape;
+};
+// self[block] as a new contiguous tensor.
+Tensor copy_block_out(const Tensor& self, const IndexedBlock& block);
+// self[block] = values (or += with accumulate); values have self's dtype and
+// broadcast to block.result_shape. Repeated positions: the last write wins,
+// sums accumulate in order.
+void copy_block_in(const Tensor& self, const IndexedBlock& block, const Tensor& values, bool accumulate);
+
 }  // namespace ember::detail
