@@ -4,6 +4,7 @@
 
 #include "ember/autograd/function.h"
 #include "ember/autograd/hooks.h"
+#include "ember/ops/elementwise_util.h"
 #include "ember/ops/ops.h"
 
 namespace ember::autograd {
@@ -67,11 +68,11 @@ struct AsStridedBackward : Node {
   Shape sizes, strides, base_sizes, base_strides;
   int64_t offset, base_offset;
   TensorList apply(TensorList&& grads) override {
-    // Work on a contiguous buffer with base's element layout expressed in storage offsets.
     Tensor g = grads[0];
-    Tensor out = zeros(base_sizes, g.dtype());
-    // Map geometry: the view addresses storage elements; base addresses the same storage.
-    // When base is contiguous from base_offset, the view is out.as_strided(sizes, strides, offset - base_offset).
+    // A buffer in base's memory layout: the view's strides, with its offset taken
+    // relative to base's, address it as they address base.
+    Tensor out = empty_strided(base_sizes, base_strides, g.dtype());
+    out.zero_();
     Tensor region = as_strided(out, sizes, strides, offset - base_offset);
     region.copy_(add(region, g));  // overlapping views accumulate
     return {out};
@@ -82,11 +83,13 @@ struct AsStridedBackward : Node {
 // History of an in-place op applied to a view: base_new = base_old with the
 // view's region replaced by op(view_old, others).
 struct CopySlices : Node {
-  Shape sizes, strides, base_sizes;
+  Shape sizes, strides, base_sizes, base_strides;
   int64_t rel_offset;  // view offset minus base offset, in elements
   std::shared_ptr<Node> inner;
   TensorList apply(TensorList&& grads) override {
-    Tensor result = grads[0].contiguous().clone();
+    // in base's memory layout, so the view's strides and offset address it as they address base
+    Tensor result = empty_strided(base_sizes, base_strides, grads[0].dtype());
+    result.copy_(grads[0]);
     Tensor region = as_strided(result, sizes, strides, rel_offset);
     TensorList inner_grads;
     {
@@ -104,7 +107,10 @@ struct CopySlices : Node {
   std::string name() const override { return "CopySlices"; }
 };
 
-bool base_is_contiguous(const Tensor& base) { return base.is_contiguous(); }
+// The rebasing nodes address the gradient of base through the view's strides, in a
+// buffer laid out like base: that needs base to cover its memory densely (every
+// tensor an op allocates does).
+bool base_is_dense(const Tensor& base) { return detail::is_non_overlapping_and_dense(base); }
 
 }  // namespace
 
@@ -116,7 +122,7 @@ void mark_view(Tensor& view, const Tensor& base) {
 
 void set_history_inplace(Tensor& self, const std::shared_ptr<Node>& node, const TensorList& others) {
   auto* sm = meta_if(self);
-  if (sm && sm->is_view() && base_is_contiguous(sm->base)) {
+  if (sm && sm->is_view() && base_is_dense(sm->base)) {
     Tensor base = sm->base;
     // Inner node: the op on the view, inputs {view_old, others...}
     TensorList inner_inputs{self};
@@ -129,6 +135,7 @@ void set_history_inplace(Tensor& self, const std::shared_ptr<Node>& node, const 
     cs->sizes = self.sizes();
     cs->strides = self.strides();
     cs->base_sizes = base.sizes();
+    cs->base_strides = base.strides();
     cs->rel_offset = self.storage_offset() - base.storage_offset();
     cs->inner = node;
     TensorList cs_inputs{base};
@@ -205,6 +212,10 @@ void check_inplace(const Tensor& self, const char* op) {
   EMBER_CHECK(!(m->requires_grad && !m->grad_fn && !m->is_view()), op,
               "a leaf Variable that requires grad is being used in an in-place operation.");
   if (m->is_view()) {
+    EMBER_CHECK(!(m->multi_output_view && m->grad_fn), op, "Output ", m->output_nr, " of ", m->grad_fn ? m->grad_fn->name() : "",
+                " is a view and is being modified inplace. This view is the output of a function that returns multiple "
+                "views. Such functions do not allow the output views to be modified inplace. You should replace the "
+                "inplace operation by an out-of-place one.");
     auto* bm = meta_if(m->base);
     EMBER_CHECK(!(bm && bm->requires_grad && !bm->grad_fn), op,
                 "a view of a leaf Variable that requires grad is being used in an in-place operation.");

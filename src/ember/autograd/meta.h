@@ -23,6 +23,9 @@ struct AutogradMeta {
   // Differentiable views: the tensor whose storage this views, and the geometry relative to it.
   Tensor base;
   bool is_view() const { return base.defined(); }
+  // A view that is one of several outputs of one node (split, unbind): like torch,
+  // in-place ops on it are refused while its graph is recorded.
+  bool multi_output_view = false;
 };
 
 // The meta of t, created on first use.

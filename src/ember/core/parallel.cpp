@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <exception>
 #include <mutex>
+#include <new>
+#include <pthread.h>
 #include <thread>
 #include <vector>
 
@@ -131,7 +133,21 @@ std::mutex g_pool_mu;
 Pool* g_pool = nullptr;
 std::atomic<int> g_nthreads{0};  // cached size, read on every op
 
+// After fork() the child has only the forking thread: the pool's workers are
+// gone, so forget the pool (leaking it: its threads cannot be joined) and let
+// the child build a fresh one on first use.
+void reset_pool_in_child() {
+  new (&g_pool_mu) std::mutex();
+  g_pool = nullptr;
+  g_nthreads.store(0);
+}
+
 Pool& pool() {
+  static bool atfork_registered = [] {
+    pthread_atfork(nullptr, nullptr, reset_pool_in_child);
+    return true;
+  }();
+  (void)atfork_registered;
   std::lock_guard<std::mutex> g(g_pool_mu);
   if (!g_pool) {
     g_pool = new Pool(initial_threads());  // never destroyed: joining at exit races with static teardown

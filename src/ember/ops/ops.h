@@ -275,6 +275,7 @@ TensorList split(const Tensor& t, int64_t split_size, int64_t dim = 0);
 TensorList split_with_sizes(const Tensor& t, const Shape& sizes, int64_t dim = 0);
 TensorList chunk(const Tensor& t, int64_t chunks, int64_t dim = 0);
 TensorList tensor_split(const Tensor& t, int64_t sections, int64_t dim = 0);
+TensorList tensor_split(const Tensor& t, const Shape& indices, int64_t dim = 0);  // split before each index
 TensorList unbind(const Tensor& t, int64_t dim = 0);
 Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
 Tensor select(const Tensor& t, int64_t dim, int64_t index);
@@ -362,4 +363,40 @@ inline Tensor operator-(const Scalar& a, const Tensor& b) { return sub(wrap_scal
 inline Tensor operator*(const Scalar& a, const Tensor& b) { return mul(wrap_scalar(a), b); }
 inline Tensor operator/(const Scalar& a, const Tensor& b) { return div(wrap_scalar(a), b); }
 
+}  // namespace ember
+
+// ---------------------------------------------------------------- neural-network layers (ops/nn_norm.cpp, ops/nn_loss.cpp, ops/nn_misc.cpp)
+namespace ember {
+// normalization; running stats are updated in place when training
+Tensor batch_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                  const Tensor& running_var, bool training, double momentum, double eps);
+Tensor instance_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& running_mean,
+                     const Tensor& running_var, bool use_input_stats, double momentum, double eps);
+Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps);
+Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps);
+// losses; reduction is "none", "mean" or "sum"
+Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& weight = Tensor(),
+                const std::string& reduction = "mean", int64_t ignore_index = -100);
+Tensor cross_entropy(const Tensor& logits, const Tensor& target, const Tensor& weight = Tensor(),
+                     const std::string& reduction = "mean", int64_t ignore_index = -100, double label_smoothing = 0.0);
+Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction = "mean");
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
+                            const std::string& reduction = "mean");
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target, const Tensor& weight = Tensor(),
+                                        const Tensor& pos_weight = Tensor(), const std::string& reduction = "mean");
+Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Shape& input_lengths, const Shape& target_lengths,
+                int64_t blank = 0, const std::string& reduction = "mean", bool zero_infinity = false);
+// dropout family: `train` false returns the input
+Tensor dropout(const Tensor& x, double p, bool train, Generator* gen = nullptr);
+Tensor feature_dropout(const Tensor& x, double p, bool train, Generator* gen = nullptr);
+Tensor alpha_dropout(const Tensor& x, double p, bool train, Generator* gen = nullptr);
+Tensor feature_alpha_dropout(const Tensor& x, double p, bool train, Generator* gen = nullptr);
+// embeddings
+Tensor embedding(const Tensor& weight, const Tensor& indices, int64_t padding_idx = -1, bool scale_grad_by_freq = false);
+Tensor embedding_bag(const Tensor& weight, const Tensor& indices, const Tensor& offsets, const std::string& mode,
+                     const Tensor& per_sample_weights = Tensor(), bool include_last_offset = false,
+                     int64_t padding_idx = -1);
+Tensor& embedding_renorm_(Tensor& weight, const Tensor& indices, double max_norm, double norm_type);
+// (Q, R) of a matrix with rows >= cols, by Householder reflections (used by nn.init.orthogonal_)
+std::pair<Tensor, Tensor> householder_qr(const Tensor& a);
 }  // namespace ember

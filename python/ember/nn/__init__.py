@@ -1,0 +1,4 @@
+"""ember.nn: layers, losses and the Module system, with torch's names and defaults."""
+from .parameter import Parameter, UninitializedParameter
+from .modules import *  # noqa: F401,F403
+from . import functional, init, utils  # noqa: F401

@@ -1,0 +1,15 @@
+// Everything a C++ user of ember needs, like <torch/torch.h>.
+#pragma once
+#include "ember/autograd/engine.h"
+#include "ember/autograd/function.h"
+#include "ember/autograd/grad_mode.h"
+#include "ember/core/generator.h"
+#include "ember/core/parallel.h"
+#include "ember/core/tensor.h"
+#include "ember/data/dataloader.h"
+#include "ember/data/idx.h"
+#include "ember/nn/init.h"
+#include "ember/nn/module.h"
+#include "ember/nn/modules.h"
+#include "ember/ops/ops.h"
+#include "ember/optim/optimizer.h"
