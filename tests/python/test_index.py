@@ -732,3 +732,37 @@ def test_isin():
     check(ember.isin(e, fe), torch.isin(t, ft))
     check(ember.isin(fe, fe), torch.isin(ft, ft))
     check(ember.isin(ember.zeros(0), te), torch.isin(torch.zeros(0), tt))
+
+
+# ---------------------------------------------------------------- gradients of gradients
+DOUBLE_BACKWARD = {
+    "gather": lambda L, x: x.gather(1, L.tensor([[0, 0, 3], [2, 1, 1], [3, 3, 0]])),
+    "index_select": lambda L, x: x.index_select(1, L.tensor([2, 0, 2])),
+    "index": lambda L, x: x[L.tensor([0, 2, 0])],
+    "masked_fill": lambda L, x: x.masked_fill(x.detach() > 0, 1.0),
+    "take": lambda L, x: x.take(L.tensor([[0, 5], [11, 5]])),
+    "sort": lambda L, x: x.sort(1).values,
+    "topk": lambda L, x: x.topk(2, 0).values,
+    "kthvalue": lambda L, x: x.kthvalue(2, 1).values,
+    "scatter_add": lambda L, x: L.zeros(4, 4, dtype=x.dtype).scatter_add(0, L.tensor([[0, 1, 1, 3], [3, 3, 0, 1]]), x[:2]),
+    "index_put": lambda L, x: L.zeros(5, 4, dtype=x.dtype).index_put((L.tensor([1, 1, 4]),), x, accumulate=True),
+    "masked_select": lambda L, x: x.masked_select(x.detach() < 0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(DOUBLE_BACKWARD))
+def test_double_backward(name):
+    """The backward formulas are ember ops, so the gradient of a gradient matches torch."""
+    fn = DOUBLE_BACKWARD[name]
+    a = np.random.default_rng(11).permutation(12).reshape(3, 4) - 5.5
+    e, t = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ye, yt = fn(ember, e), fn(torch, t)
+    g = np.random.default_rng(12).standard_normal(tuple(yt.shape))
+    ge_in, gt_in = ember.tensor(g, requires_grad=True), torch.tensor(g, requires_grad=True)
+    (ge,) = grad([ye], [e], [ge_in], create_graph=True)
+    (gt,) = grad([yt], [t], [gt_in], create_graph=True)
+    check(ge, gt, msg=name)
+    h = np.random.default_rng(13).standard_normal(a.shape)
+    (gge,) = grad([ge], [ge_in], [ember.tensor(h)])
+    (ggt,) = grad([gt], [gt_in], [torch.tensor(h)])
+    check(gge, ggt, msg=name)

@@ -44,7 +44,7 @@ void apply_step(const ViewStep& s, Shape& sizes, Shape& strides, int64_t& offset
       strides.erase(strides.begin() + s.dim);
       break;
     case ViewStep::Slice:
-      offset += s.start * strides[s.dim];
+      if (s.length > 0) offset += s.start * strides[s.dim];  // an empty slice keeps the offset in bounds
       sizes[s.dim] = s.length;
       strides[s.dim] *= s.step;
       break;
