@@ -19,10 +19,6 @@ Tensor raw_unsqueeze(const Tensor& t, int64_t dim);
 Tensor raw_squeeze(const Tensor& t, int64_t dim);           // dim has size 1
 Tensor raw_movedim_front(const Tensor& t, int64_t dim);      // dim becomes dim 0
 
-// Differentiable unsqueeze/squeeze for backward formulas of this family
-// (an indexing view with None / 0 at `dim`, recorded with its own derivative).
-Tensor unsqueeze_grad(const Tensor& t, int64_t dim);
-
 // Element offset of each position of the broadcast index tensors into a
 // tensor with `sizes`/`strides`, where index k addresses dims[k]. Negative
 // indices wrap; out-of-range ones raise IndexError with torch's message.

@@ -18,7 +18,7 @@ Tensor value_selecting_backward(const Tensor& g, int64_t dim, const Tensor& indi
   if (sizes.empty()) return g;  // a 0-d input picks its only value
   Tensor gg = g, ii = indices;
   if (!keepdim) {
-    gg = detail::unsqueeze_grad(g, dim);
+    gg = unsqueeze(g, dim);
     ii = detail::raw_unsqueeze(indices, dim);
   }
   return scatter(zeros(sizes, g.dtype()), dim, ii, gg);

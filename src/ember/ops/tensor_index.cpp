@@ -1,18 +1,12 @@
-// Python-style indexing (getitem / setitem_) and the basic-indexing view.
-//
-// A run of basic indices (ints, slices, None, bools) becomes one view: its
-// geometry is computed in a single pass and the view gets one autograd node,
-// however many indices there were. That keeps `x[i]` and `x[i:j]` cheap. The
-// node's derivative writes the gradient into zeros through the same view,
-// and that write is itself differentiable (by taking the view again), so
-// gradients of any order flow through indexing.
+// Python-style indexing: getitem / setitem_ follow torch's applySlicing.
+// Basic indices (ints, slices, None, bools) become the view ops of the shape
+// family (select, slice, unsqueeze), so results are views with those ops'
+// derivatives; index tensors go to ember::index / index_put_.
 #include "ember/ops/tensor_index.h"
 
 #include <limits>
-#include <memory>
 
 #include "ember/autograd/function.h"
-#include "ember/ops/cpu/kernels.h"
 #include "ember/ops/index_util.h"
 
 namespace ember {
@@ -22,83 +16,17 @@ using Kind = indexing::TensorIndex::Kind;
 
 namespace {
 
-// ---------------------------------------------------------------- the basic view
-struct ViewStep {
-  enum Op : uint8_t { Select, Slice, Unsqueeze } op;
-  int64_t dim;          // in the result built so far
-  int64_t start = 0;    // Select: the index; Slice: first element
-  int64_t step = 1;
-  int64_t length = 0;
-};
-
-struct ViewPlan {
-  Shape in_sizes;
-  std::vector<ViewStep> steps;
-};
-
-void apply_step(const ViewStep& s, Shape& sizes, Shape& strides, int64_t& offset) {
-  switch (s.op) {
-    case ViewStep::Select:
-      offset += s.start * strides[s.dim];
-      sizes.erase(sizes.begin() + s.dim);
-      strides.erase(strides.begin() + s.dim);
-      break;
-    case ViewStep::Slice:
-      if (s.length > 0) offset += s.start * strides[s.dim];  // an empty slice keeps the offset in bounds
-      sizes[s.dim] = s.length;
-      strides[s.dim] *= s.step;
-      break;
-    case ViewStep::Unsqueeze: {
-      int64_t st = s.dim < int64_t(sizes.size()) ? sizes[s.dim] * strides[s.dim] : 1;
-      sizes.insert(sizes.begin() + s.dim, 1);
-      strides.insert(strides.begin() + s.dim, st);
-      break;
-    }
-  }
-}
-
-// The plan's view of t, without autograd.
-Tensor raw_plan_view(const Tensor& t, const ViewPlan& plan) {
-  Shape sizes = t.sizes(), strides = t.strides();
-  int64_t offset = t.storage_offset();
-  for (const auto& s : plan.steps) apply_step(s, sizes, strides, offset);
-  return make_view(t, std::move(sizes), std::move(strides), offset);
-}
-
-// torch names the node after the last view op applied.
-const char* node_name(const ViewPlan& plan, bool backward_of_backward) {
-  if (plan.steps.empty()) return backward_of_backward ? "AliasBackwardBackward0" : "AliasBackward0";
-  switch (plan.steps.back().op) {
-    case ViewStep::Select: return backward_of_backward ? "SelectBackwardBackward0" : "SelectBackward0";
-    case ViewStep::Slice: return backward_of_backward ? "SliceBackwardBackward0" : "SliceBackward0";
-    case ViewStep::Unsqueeze: return backward_of_backward ? "UnsqueezeBackwardBackward0" : "UnsqueezeBackward0";
-  }
-  return "ViewBackward0";
-}
-
-Tensor plan_view(const Tensor& t, const std::shared_ptr<const ViewPlan>& plan);
-
-// The view's derivative: g written into zeros shaped like the viewed tensor.
-Tensor plan_view_backward(const Tensor& g, const std::shared_ptr<const ViewPlan>& plan) {
-  Tensor out = zeros(plan->in_sizes, g.dtype());
-  cpu::copy_kernel(raw_plan_view(out, *plan), g);
-  if (autograd::needs_grad(g))
-    autograd::record(node_name(*plan, true), {g}, out, [plan](const Tensor& gg) -> TensorList { return {plan_view(gg, plan)}; });
-  return out;
-}
-
-// The plan's view of t, as an autograd view of t.
-Tensor plan_view(const Tensor& t, const std::shared_ptr<const ViewPlan>& plan) {
-  Tensor out = raw_plan_view(t, *plan);
+// x[...]: a new tensor object on the same data (torch's alias).
+Tensor alias(const Tensor& t) {
+  Tensor out = make_view(t, t.sizes(), t.strides(), t.storage_offset());
   autograd::mark_view(out, t);
-  if (autograd::needs_grad(t))
-    autograd::record(node_name(*plan, false), {t}, out, [plan](const Tensor& g) -> TensorList { return {plan_view_backward(g, plan)}; });
+  if (autograd::needs_grad(t)) autograd::record("AliasBackward0", {t}, out, [](const Tensor& g) -> TensorList { return {g}; });
   return out;
 }
 
 // ---------------------------------------------------------------- parsing an index
 struct Parsed {
-  std::shared_ptr<ViewPlan> plan;             // null when no basic index changes the geometry
+  Tensor view;                                // t with the basic indices applied (t itself when none)
   std::vector<std::optional<Tensor>> adv;     // advanced indices by dim of the view (empty: none)
 };
 
@@ -110,6 +38,9 @@ Tensor bool_index_tensor(bool b) {
 
 bool is_mask(const Tensor& t) { return t.dtype() == Dtype::Bool || t.dtype() == Dtype::UInt8; }
 
+// Walks the index like torch's applySlicing: basic indices become view ops
+// (select, slice, unsqueeze) on the running result, tensors are collected by
+// the result dim they index.
 Parsed parse(const Tensor& t, const std::vector<TensorIndex>& index) {
   const char* op = "index";
   // torch accepts several ellipses (each covers the unspecified dims; later ones cover none left)
@@ -127,28 +58,19 @@ Parsed parse(const Tensor& t, const std::vector<TensorIndex>& index) {
   EMBER_CHECK_INDEX(specified <= t.dim(), op, "too many indices for tensor of dimension ", t.dim());
 
   Parsed p;
-  Shape sizes = t.sizes(), strides = t.strides();
-  int64_t offset = t.storage_offset();
+  Tensor r = t;
   int64_t dim = 0;
-  auto add_step = [&](ViewStep s) {
-    if (!p.plan) {
-      p.plan = std::make_shared<ViewPlan>();
-      p.plan->in_sizes = t.sizes();
-    }
-    apply_step(s, sizes, strides, offset);
-    p.plan->steps.push_back(s);
-  };
   auto add_adv = [&](const Tensor& idx) {
     if (int64_t(p.adv.size()) < dim) p.adv.resize(size_t(dim));
     p.adv.emplace_back(idx);
   };
   auto select = [&](int64_t i) {
-    int64_t size = sizes[dim];
+    int64_t size = r.sizes()[dim];
     EMBER_CHECK_INDEX(i >= -size && i < size, op, "index ", i, " is out of bounds for dimension ", dim, " with size ", size);
-    add_step({ViewStep::Select, dim, i < 0 ? i + size : i});
+    r = ember::select(r, dim, i);
   };
   auto boolean = [&](bool b) {
-    add_step({ViewStep::Unsqueeze, dim});
+    r = unsqueeze(r, dim);
     add_adv(bool_index_tensor(b));
     dim += 1;
   };
@@ -158,26 +80,26 @@ Parsed parse(const Tensor& t, const std::vector<TensorIndex>& index) {
       case Kind::Slice: {
         const auto& s = it.slice();
         EMBER_CHECK_VALUE(s.step > 0, op, "step must be greater than zero");
-        int64_t size = sizes[dim];
+        int64_t size = r.sizes()[dim];
         int64_t start = s.start.value_or(0), stop = s.stop.value_or(std::numeric_limits<int64_t>::max());
         if (start < 0) start += size;
         if (stop < 0) stop += size;
         start = start < 0 ? 0 : std::min(start, size);
         stop = stop < start ? start : std::min(stop, size);
-        int64_t length = (stop - start + s.step - 1) / s.step;
-        if (!(start == 0 && length == size && s.step == 1)) add_step({ViewStep::Slice, dim, start, s.step, length});
+        // a slice that keeps the whole dim is no view op at all (as in torch)
+        if (!(start == 0 && stop == size && s.step == 1)) r = slice(r, dim, start, stop, s.step);
         dim += 1;
         break;
       }
       case Kind::None:
-        add_step({ViewStep::Unsqueeze, dim});
+        r = unsqueeze(r, dim);
         dim += 1;
         break;
-      case Kind::Ellipsis: dim = std::min<int64_t>(dim + t.dim() - specified, int64_t(sizes.size())); break;
+      case Kind::Ellipsis: dim = std::min<int64_t>(dim + t.dim() - specified, r.dim()); break;
       case Kind::Bool: boolean(it.boolean()); break;
       case Kind::Tensor: {
         const Tensor& x = it.tensor();
-        if (x.dim() == 0 && (is_integral(x.dtype(), true))) {
+        if (x.dim() == 0 && is_integral(x.dtype(), true)) {
           // 0-d integers index like Python ints; 0-d bools like True/False
           if (is_mask(x)) boolean(x.item().to_bool());
           else select(x.item().to_int());
@@ -189,27 +111,15 @@ Parsed parse(const Tensor& t, const std::vector<TensorIndex>& index) {
       }
     }
   }
+  p.view = r;
   return p;
-}
-
-// The basic part of a parsed index applied to t (t itself when there is none).
-Tensor basic_view(const Tensor& t, const Parsed& p) {
-  if (!p.plan) return t;
-  return plan_view(t, p.plan);
 }
 
 // torch drops leading size-1 dims of a value that has more dims than the destination.
 Tensor strip_leading_ones(const Tensor& value, int64_t target_dim) {
-  if (value.dim() <= target_dim) return value;
-  auto plan = std::make_shared<ViewPlan>();
-  plan->in_sizes = value.sizes();
-  int64_t drop = 0;
-  while (value.dim() - drop > target_dim && value.sizes()[drop] == 1) {
-    plan->steps.push_back({ViewStep::Select, 0, 0});
-    drop += 1;
-  }
-  if (drop == 0) return value;
-  return plan_view(value, plan);
+  Tensor v = value;
+  while (v.dim() > target_dim && v.sizes()[0] == 1) v = ember::select(v, 0, 0);
+  return v;
 }
 
 // Shape of t[adv] without computing it (for the value's leading-ones rule).
@@ -238,19 +148,13 @@ void check_fits(const Scalar& v, Dtype d) {
 // ---------------------------------------------------------------- entry points
 Tensor getitem(const Tensor& t, const std::vector<TensorIndex>& index) {
   Parsed p = parse(t, index);
-  if (p.adv.empty()) {
-    if (p.plan) return plan_view(t, p.plan);
-    // x[...] / x[()] : a new tensor object sharing t's data
-    auto plan = std::make_shared<ViewPlan>();
-    plan->in_sizes = t.sizes();
-    return plan_view(t, plan);
-  }
-  return ember::index(basic_view(t, p), p.adv);
+  if (!p.adv.empty()) return ember::index(p.view, p.adv);
+  return p.view.is_same(t) ? alias(t) : p.view;  // x[...] and x[()] still give a new tensor object
 }
 
 Tensor& setitem_(Tensor& t, const std::vector<TensorIndex>& index, const Tensor& value) {
   Parsed p = parse(t, index);
-  Tensor view = basic_view(t, p);
+  Tensor& view = p.view;
   if (p.adv.empty()) {
     Tensor v = strip_leading_ones(value, view.dim());
     if (view.is_same(t)) copy_(t, v);
@@ -267,7 +171,7 @@ Tensor& setitem_(Tensor& t, const std::vector<TensorIndex>& index, const Tensor&
 Tensor& setitem_(Tensor& t, const std::vector<TensorIndex>& index, const Scalar& value) {
   check_fits(value, t.dtype());
   Parsed p = parse(t, index);
-  Tensor view = basic_view(t, p);
+  Tensor& view = p.view;
   if (p.adv.empty()) {
     if (view.is_same(t)) fill_(t, value);
     else fill_(view, value);
@@ -278,14 +182,5 @@ Tensor& setitem_(Tensor& t, const std::vector<TensorIndex>& index, const Scalar&
   else index_put_(view, p.adv, v);
   return t;
 }
-
-namespace detail {
-Tensor unsqueeze_grad(const Tensor& t, int64_t dim) {
-  auto plan = std::make_shared<ViewPlan>();
-  plan->in_sizes = t.sizes();
-  plan->steps.push_back({ViewStep::Unsqueeze, dim});
-  return plan_view(t, plan);
-}
-}  // namespace detail
 
 }  // namespace ember
