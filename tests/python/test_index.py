@@ -766,3 +766,45 @@ def test_double_backward(name):
     (gge,) = grad([ge], [ge_in], [ember.tensor(h)])
     (ggt,) = grad([gt], [gt_in], [torch.tensor(h)])
     check(gge, ggt, msg=name)
+
+
+# ---------------------------------------------------------------- 0-d and empty inputs
+ZERO_D_AND_EMPTY = [
+    lambda L: L.tensor(2.0).index_add(0, L.tensor([0]), L.tensor([3.0])),
+    lambda L: L.tensor(2.0).index_copy(0, L.tensor([0]), L.tensor(3.0)),
+    lambda L: L.tensor(2.0).index_fill(0, L.tensor(0), 5.0),
+    lambda L: L.tensor(2.0).masked_fill(L.tensor(True), 5.0),
+    lambda L: L.tensor(2.0).masked_fill(L.tensor([True, False]), 5.0),
+    lambda L: L.tensor(2.0).masked_select(L.tensor(True)),
+    lambda L: L.tensor(2.0).masked_scatter(L.tensor(True), L.tensor([7.0, 8.0])),
+    lambda L: L.tensor(2.0).take(L.tensor([0, -1])),
+    lambda L: L.tensor(2.0).scatter_add(0, L.tensor(0), L.tensor(3.0)),
+    lambda L: L.tensor(2.0).scatter_reduce(0, L.tensor(0), L.tensor(3.0), "amax"),
+    lambda L: L.tensor(2.0).kthvalue(1)[0],
+    lambda L: L.zeros(0, 3).index_select(0, L.tensor([], dtype=L.int64)),
+    lambda L: L.zeros(2, 0).index_select(1, L.tensor([], dtype=L.int64)),
+    lambda L: L.zeros(0, 3).index_add(0, L.tensor([], dtype=L.int64), L.zeros(0, 3)),
+    lambda L: L.zeros(0, 3).masked_fill(L.zeros(0, 3, dtype=L.bool), 1.0),
+    lambda L: L.zeros(0, 3).masked_select(L.zeros(0, 3, dtype=L.bool)),
+    lambda L: L.zeros(2, 3).masked_scatter(L.zeros(2, 3, dtype=L.bool), L.zeros(0)),
+    lambda L: L.zeros(0, 3).take(L.tensor([], dtype=L.int64)),
+    lambda L: L.zeros(0, 3).gather(1, L.zeros(0, 3, dtype=L.int64)),
+    lambda L: L.zeros(0, 3).scatter(1, L.zeros(0, 3, dtype=L.int64), 1.0),
+    lambda L: L.zeros(0, 3).scatter_reduce(1, L.zeros(0, 3, dtype=L.int64), L.zeros(0, 3), "mean"),
+    lambda L: tuple(L.zeros(0, 3).topk(0, 0)),
+    lambda L: tuple(L.zeros(2, 0).sort(1)),
+    lambda L: L.zeros(0, 3).argsort(0),
+    lambda L: L.zeros(0, 3).nonzero(),
+    lambda L: L.searchsorted(L.tensor([1.0, 2.0]), L.zeros(0)),
+    lambda L: L.bucketize(L.zeros(2, 0), L.tensor([1.0])),
+    lambda L: L.isin(L.tensor([1, 2]), L.tensor([], dtype=L.int64)),
+    lambda L: L.zeros(0, 3).index_put((L.tensor([], dtype=L.int64),), L.tensor(1.0)),
+    lambda L: L.zeros(3, 2).index_put((L.tensor([], dtype=L.int64),), L.tensor(1.0), accumulate=True),
+    lambda L: L.unique_consecutive(L.zeros(0)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(ZERO_D_AND_EMPTY)))
+def test_zero_dim_and_empty(case):
+    fn = ZERO_D_AND_EMPTY[case]
+    check(fn(ember), fn(torch), msg=str(case))
