@@ -124,6 +124,17 @@ OptTensors unpack_all(const std::vector<SavedTensor>& ss) {
   return r;
 }
 
+// index_put's derivative: self keeps g except where values were written; values get g read back.
+auto index_put_backward(const OptTensors& expanded, bool accumulate) {
+  return [idx = save_all(expanded), accumulate](const Tensor& g, const autograd::Node& n) -> TensorList {
+    OptTensors ix = unpack_all(idx);
+    Tensor gs, gv;
+    if (n.needs_input_grad(0)) gs = accumulate ? g : index_put(g, ix, zeros({}, g.dtype()), false);
+    if (n.needs_input_grad(1)) gv = index(g, ix);
+    return {gs, gv};
+  };
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- index / index_put
@@ -143,16 +154,7 @@ Tensor index_put(const Tensor& t, const std::vector<std::optional<Tensor>>& indi
   cpu::copy_kernel(out, t);
   AdvIndex a = prepare(out, indices, "index_put");
   index_put_forward(out, a, values, accumulate, "index_put");
-  if (needs_grad(t, values)) {
-    record("IndexPutBackward0", {t, values}, out,
-           [idx = save_all(a.expanded), accumulate](const Tensor& g, const autograd::Node& n) -> TensorList {
-             OptTensors ix = unpack_all(idx);
-             Tensor gs, gv;
-             if (n.needs_input_grad(0)) gs = accumulate ? g : index_put(g, ix, zeros({}, g.dtype()), false);
-             if (n.needs_input_grad(1)) gv = index(g, ix);
-             return {gs, gv};
-           });
-  }
+  if (needs_grad(t, values)) record("IndexPutBackward0", {t, values}, out, index_put_backward(a.expanded, accumulate));
   return out;
 }
 
@@ -160,14 +162,7 @@ Tensor& index_put_(Tensor& self, const std::vector<std::optional<Tensor>>& indic
   AdvIndex a = prepare(self, indices, "index_put_");
   autograd::check_inplace(self, "index_put_");
   index_put_forward(self, a, values, accumulate, "index_put_");
-  autograd::record_inplace("IndexPutBackward0", self, {values},
-                           [idx = save_all(a.expanded), accumulate](const Tensor& g, const autograd::Node& n) -> TensorList {
-                             OptTensors ix = unpack_all(idx);
-                             Tensor gs, gv;
-                             if (n.needs_input_grad(0)) gs = accumulate ? g : index_put(g, ix, zeros({}, g.dtype()), false);
-                             if (n.needs_input_grad(1)) gv = index(g, ix);
-                             return {gs, gv};
-                           });
+  autograd::record_inplace("IndexPutBackward0", self, {values}, index_put_backward(a.expanded, accumulate));
   return self;
 }
 

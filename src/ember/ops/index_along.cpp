@@ -15,12 +15,10 @@ using autograd::needs_grad;
 using autograd::record;
 using autograd::save;
 
-namespace {
-using OptTensors = std::vector<std::optional<Tensor>>;
-}  // namespace
-
 // ---------------------------------------------------------------- one index along a dim
 namespace {
+
+using OptTensors = std::vector<std::optional<Tensor>>;
 
 // `index` must be a vector (or a scalar); returns it as contiguous int64.
 Tensor vector_index(const char* op, const Tensor& index, bool allow_int32, bool index_error_dtype, const char* not_vector) {
@@ -30,8 +28,8 @@ Tensor vector_index(const char* op, const Tensor& index, bool allow_int32, bool 
 }
 
 // Offsets of a vector index along `dim` of self (negative values wrap when allowed).
-detail::IndexedBlock along_dim(const Tensor& self1, int64_t dim, const Tensor& index_long, bool allow_negative, const char* op,
-                   const char* oob_message) {
+detail::IndexedBlock along_dim(const Tensor& self1, int64_t dim, const Tensor& index_long, bool allow_negative,
+                               const char* op, const char* oob_message) {
   detail::IndexedBlock a;
   Tensor idx = index_long.dim() == 0 ? detail::raw_view(index_long, {1}) : index_long;
   int64_t size = self1.sizes()[dim];
