@@ -48,10 +48,15 @@ def base_pair(shape=(3, 4, 5), dtype="float32", layout="contiguous"):
         a = (np.arange(n) - 5).reshape(shape[::-1]).astype(dtype)
         perm = list(range(len(shape)))[::-1]
         return ember.tensor(a).permute(*perm), torch.tensor(a).permute(*perm)
+    if layout == "expanded":  # stride 0 along dim 0: readable, not writable
+        a = (np.arange(n // shape[0]) - 5).reshape((1,) + tuple(shape[1:])).astype(dtype)
+        return ember.tensor(a).expand(*shape), torch.tensor(a).expand(*shape)
     raise ValueError(layout)
 
 
+HAVE_EXPAND = _works(lambda: ember.ones(1, 3).expand(2, 3))
 LAYOUTS = ["contiguous", "sliced"] + (["transposed"] if HAVE_PERMUTE else [])
+READ_LAYOUTS = LAYOUTS + (["expanded"] if HAVE_EXPAND else [])
 
 # Index expressions over x of shape (3, 4, 5). `T` builds an index tensor in
 # the library under test, `B` a bool tensor, `N` is numpy.
@@ -68,7 +73,7 @@ GET_CASES = [
     "x[None, T([0, 1]), None, T([1, 2])]", "x[T([[0], [1]]), :, T([[0, 1, 2]])]", "x[T([0, 1]), None]",
     "x[T([0, 1]), ..., T([1, 4])]", "x[..., T([[1]]), T([0, 2])]",
     "x[[0, 2]]", "x[[0, 2],]", "x[[[0, 1], [1, 2]]]", "x[[0, 1], [1, 2]]", "x[[True, False, True]]",
-    "x[[0, [1]]]", "x[[slice(None), 1]]", "x[[None, 1]]", "x[[]]", "x[[1.7, 0.2]]",
+    "x[[0, [1]]]", "x[[slice(None), 1]]", "x[(0, 2), 1]", "x[((0, 1), (1, 2))]", "x[(((0, 1), (1, 2)),)]", "x[[None, 1]]", "x[[]]", "x[[1.7, 0.2]]",
     "x[N.array([0, 2])]", "x[N.array([[0, 1]])]", "x[N.array([[0, 1], [1, 2]])]", "x[..., ...]", "x[N.array([True, False, True])]", "x[N.int64(1)]",
     "x[N.array(1)]", "x[T(1):]", "x[:T(2)]",
     "x[B([True, False, True])]", "x[x > 3]", "x[x < -100]", "x[B([[True, False, True, False]] * 3)]",
@@ -94,7 +99,7 @@ def make_env(lib, x):
     return {"x": x, "T": T, "B": B, "N": np}
 
 
-@pytest.mark.parametrize("layout", LAYOUTS)
+@pytest.mark.parametrize("layout", READ_LAYOUTS)
 @pytest.mark.parametrize("expr", GET_CASES)
 def test_getitem_matches_torch(expr, layout):
     e, t = base_pair(layout=layout)

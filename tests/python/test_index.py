@@ -25,7 +25,8 @@ needs_sum = pytest.mark.skipif(not HAVE_SUM, reason="needs ember.sum (reduce fam
 rng = np.random.default_rng(0)
 FLOATS = ["float32", "float64", "float16", "bfloat16"]
 ALL = FLOATS + ["int8", "int16", "int32", "int64", "uint8", "bool"]
-LAYOUTS = ["contiguous", "sliced"] + (["transposed"] if HAVE_PERMUTE else [])
+HAVE_EXPAND = _works(lambda: ember.ones(1, 3).expand(2, 3))
+LAYOUTS = ["contiguous", "sliced"] + (["transposed"] if HAVE_PERMUTE else []) + (["expanded"] if HAVE_EXPAND else [])
 
 
 def arr(shape, dtype="float64", low=-5, high=5, seed=None):
@@ -51,6 +52,8 @@ def both(a, dtype=None, layout="contiguous", requires_grad=False):
         perm = list(range(a.ndim))[::-1]
         b = np.ascontiguousarray(a.transpose(perm))
         e, t = ember.tensor(b).permute(*perm), torch.tensor(b).permute(*perm)
+    elif layout == "expanded" and a.ndim:  # the first row repeated with stride 0 (read-only)
+        e, t = ember.tensor(a[:1].copy()).expand(*a.shape), torch.tensor(a[:1].copy()).expand(*a.shape)
     else:
         e, t = ember.tensor(a.copy()), torch.tensor(a.copy())
     if dtype is not None:
