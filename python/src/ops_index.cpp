@@ -8,21 +8,24 @@ namespace {
 
 using OptTensors = std::vector<std::optional<Tensor>>;
 
-// torch.return_types.<name>: a named tuple (values, indices).
+// torch.return_types.<name>: a named tuple (values, indices). The shared
+// ember.return_types module defines them; a local named tuple stands in
+// where that module is absent.
 py::object return_type(const char* name) {
-  py::object nt = py::module_::import("collections").attr("namedtuple")(name, py::make_tuple("values", "indices"));
-  nt.attr("__module__") = "ember.return_types";
-  return nt;
+  try {
+    return py::module_::import("ember.return_types").attr(name);
+  } catch (py::error_already_set&) {
+    py::object nt = py::module_::import("collections").attr("namedtuple")(name, py::make_tuple("values", "indices"));
+    nt.attr("__module__") = "ember.return_types";
+    return nt;
+  }
 }
 
 struct ReturnTypes {
   py::object sort, topk, kthvalue;
 };
 ReturnTypes& return_types() {
-  static ReturnTypes* r = [] {
-    auto* t = new ReturnTypes{return_type("sort"), return_type("topk"), return_type("kthvalue")};
-    return t;
-  }();
+  static ReturnTypes* r = new ReturnTypes{return_type("sort"), return_type("topk"), return_type("kthvalue")};
   return *r;
 }
 
