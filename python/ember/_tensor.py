@@ -56,6 +56,12 @@ class Tensor(_C._TensorBase):
 
     __hash__ = _C._TensorBase.__hash__
 
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor (times `gradient`, needed unless
+        it has one element) into the .grad of the graph's leaves (or of `inputs`)."""
+        from .autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
     def storage(self):
         raise NotImplementedError("Tensor.storage() is not supported yet; use data_ptr()/untyped storage APIs")
 

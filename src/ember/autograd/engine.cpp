@@ -3,9 +3,10 @@
 // on the calling thread.
 #include "ember/autograd/engine.h"
 
+#include <algorithm>
+#include <cmath>
 #include <queue>
 #include <unordered_map>
-#include <unordered_set>
 
 #include "ember/autograd/function.h"
 #include "ember/autograd/hooks.h"
@@ -24,7 +25,7 @@ struct GraphRoot : Node {
 struct NodeState {
   int dependencies = 0;
   TensorList buffer;
-  bool needed = true;
+  bool needed = true;  // run it (false: it leads to no requested input)
 };
 
 void accumulate_slot(Tensor& slot, Tensor g) {
@@ -45,11 +46,28 @@ Tensor fit_gradient(const Node& node, size_t i, Tensor g) {
   return g;
 }
 
+bool has_nan(const Tensor& t) {
+  if (!is_floating(t.dtype()) || t.numel() == 0) return false;
+  NoGradGuard no_grad;
+  Tensor d = to_dtype(t.detach(), Dtype::Float64, true).contiguous();
+  const double* p = d.data_ptr<double>();
+  for (int64_t i = 0, n = d.numel(); i < n; ++i)
+    if (std::isnan(p[i])) return true;
+  return false;
+}
+
+std::string ordinal(size_t i) {
+  return std::to_string(i) + "th";  // torch says "0th", "1th", ...
+}
+
 struct Capture {
   Node* node;
   uint32_t input_nr;
 };
 
+// One backward pass. With `inputs`, only the parts of the graph leading to them
+// run; `accumulate` says whether their gradients go to .grad (backward) or are
+// returned (grad).
 TensorList run(const TensorList& roots, const TensorList& grad_roots, bool keep_graph, bool create_graph,
                const TensorList& inputs, bool accumulate) {
   EMBER_CHECK(grad_roots.empty() || grad_roots.size() == roots.size(), "backward", "got ", grad_roots.size(),
@@ -57,30 +75,31 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool keep_
   auto root = std::make_shared<GraphRoot>();
   for (size_t i = 0; i < roots.size(); ++i) {
     const Tensor& r = roots[i];
-    EMBER_CHECK(requires_grad(r), "backward", "element ", i, " of tensors does not require grad and does not have a grad_fn");
+    EMBER_CHECK(requires_grad(r), "", "element ", i, " of tensors does not require grad and does not have a grad_fn");
     Tensor g = i < grad_roots.size() ? grad_roots[i] : Tensor();
     if (!g.defined()) {
-      EMBER_CHECK(r.numel() == 1, "backward", "grad can be implicitly created only for scalar outputs");
+      EMBER_CHECK(r.numel() == 1, "", "grad can be implicitly created only for scalar outputs");
       g = ones_like(r);
     } else {
-      EMBER_CHECK(g.sizes() == r.sizes(), "backward", "Mismatch in shape: grad_output[", i, "] has a shape of ",
+      EMBER_CHECK(g.sizes() == r.sizes(), "", "Mismatch in shape: grad_output[", i, "] has a shape of ",
                   shape_str(g.sizes()), " and output[", i, "] has a shape of ", shape_str(r.sizes()), ".");
     }
     root->grads.push_back(g);
     root->next_edges.push_back(gradient_edge(r));
     root->input_meta.push_back({r.sizes(), r.dtype()});
   }
+  root->num_outputs = 0;
 
   // Discover the graph and count dependencies.
   std::unordered_map<Node*, NodeState> state;
-  std::vector<Node*> order;  // discovery order, for the "needed" pass
+  std::vector<Node*> nodes;
   {
     std::vector<Node*> stack{root.get()};
     state[root.get()];
     while (!stack.empty()) {
       Node* n = stack.back();
       stack.pop_back();
-      order.push_back(n);
+      nodes.push_back(n);
       for (auto& e : n->next_edges) {
         if (!e.valid()) continue;
         auto [it, fresh] = state.try_emplace(e.fn.get());
@@ -90,34 +109,48 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool keep_
     }
   }
 
-  // With explicit inputs: capture their gradients, run only nodes that lead to them.
+  // With explicit inputs, a node runs only if it leads to one of them. grad()
+  // captures the gradient flowing into each input's node (before its hooks, as
+  // torch does); backward(inputs=...) runs those nodes so their .grad fills in.
   std::vector<Capture> captures;
   std::unordered_map<Node*, std::vector<size_t>> capture_at;
   if (!inputs.empty()) {
+    for (auto& [n, s] : state) s.needed = false;
     for (size_t i = 0; i < inputs.size(); ++i) {
       const Tensor& t = inputs[i];
-      EMBER_CHECK(requires_grad(t), "grad", "One of the differentiated Tensors does not require grad");
+      EMBER_CHECK(requires_grad(t), "", "One of the differentiated Tensors does not require grad");
       Edge e = gradient_edge(t);
-      captures.push_back({e.fn.get(), e.input_nr});
-      capture_at[e.fn.get()].push_back(i);
+      if (accumulate) {
+        if (auto it = state.find(e.fn.get()); it != state.end()) it->second.needed = true;
+      } else {
+        captures.push_back({e.fn.get(), e.input_nr});
+        capture_at[e.fn.get()].push_back(i);
+      }
     }
-    // needed(n) = n is captured or reaches a captured node. Iterate to a fixed point over discovery order reversed.
-    for (auto& [n, s] : state) s.needed = capture_at.count(n) > 0;
-    bool changed = true;
-    while (changed) {
+    // A node is needed when an edge leads to a needed or captured node. Inputs of
+    // a node are older than it (except leaves, which have no edges), so a pass in
+    // creation order usually settles it; repeat until nothing changes.
+    std::vector<Node*> by_age = nodes;
+    std::sort(by_age.begin(), by_age.end(), [](Node* a, Node* b) { return a->sequence_nr < b->sequence_nr; });
+    for (bool changed = true; changed;) {
       changed = false;
-      for (auto it = order.rbegin(); it != order.rend(); ++it) {
-        auto& s = state[*it];
+      for (Node* n : by_age) {
+        auto& s = state[n];
         if (s.needed) continue;
-        for (auto& e : (*it)->next_edges)
-          if (e.valid() && state[e.fn.get()].needed) { s.needed = true; changed = true; break; }
+        for (auto& e : n->next_edges) {
+          if (!e.valid()) continue;
+          if (state[e.fn.get()].needed || capture_at.count(e.fn.get())) {
+            s.needed = changed = true;
+            break;
+          }
+        }
       }
     }
   }
   TensorList captured(inputs.size());
 
-  auto cmp = [](Node* a, Node* b) { return a->sequence_nr < b->sequence_nr; };
-  std::priority_queue<Node*, std::vector<Node*>, decltype(cmp)> ready(cmp);
+  auto newest_first = [](Node* a, Node* b) { return a->sequence_nr < b->sequence_nr; };
+  std::priority_queue<Node*, std::vector<Node*>, decltype(newest_first)> ready(newest_first);
   ready.push(root.get());
   GradModeGuard mode(create_graph);
 
@@ -128,56 +161,35 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool keep_
     TensorList grads = std::move(st.buffer);
     grads.resize(n->num_outputs);
 
+    if (auto it = capture_at.find(n); it != capture_at.end())
+      for (size_t ci : it->second) captured[ci] = grads[captures[ci].input_nr];
+
     bool any = n == root.get();
     for (auto& g : grads) any = any || g.defined();
+    bool execute = any && st.needed;
 
-    // Tensor hooks for this node's outputs (and retain_grad).
-    if (any) {
-      for (auto& [idx, hook] : n->tensor_pre_hooks) {
-        if (idx < grads.size() && grads[idx].defined()) {
-          Tensor r = hook(grads[idx]);
-          if (r.defined()) grads[idx] = r;
-        }
+    TensorList outs;
+    if (execute) {
+      // Tensor hooks (register_hook, retain_grad) then node pre-hooks, in registration order.
+      for (auto& hook : n->tensor_pre_hooks) {
+        if (hook.output_nr >= grads.size() || !grads[hook.output_nr].defined()) continue;
+        Tensor r = hook.fn(grads[hook.output_nr]);
+        if (r.defined()) grads[hook.output_nr] = r;
       }
       for (auto& hook : n->pre_hooks) {
         TensorList r = hook(grads);
         if (!r.empty()) grads = std::move(r);
       }
-    }
-
-    bool is_leaf_acc = dynamic_cast<AccumulateGrad*>(n) != nullptr;
-    if (auto it = capture_at.find(n); it != capture_at.end()) {
-      for (size_t ci : it->second) {
-        Tensor g = grads[captures[ci].input_nr];
-        if (is_leaf_acc && g.defined())
-          for (auto& h : meta(static_cast<AccumulateGrad*>(n)->variable).hooks) {
-            Tensor r = h(g);
-            if (r.defined()) g = r;
-          }
-        captured[ci] = g;
-      }
-    }
-
-    bool execute = any && (inputs.empty() ? true : (!is_leaf_acc && st.needed));
-    if (execute && !inputs.empty()) {
-      // run only if some child is needed
-      bool child_needed = false;
-      for (auto& e : n->next_edges)
-        if (e.valid() && state[e.fn.get()].needed) child_needed = true;
-      execute = child_needed;
-    }
-
-    TensorList outs;
-    if (execute) {
-      for (size_t i = 0; i < grads.size(); ++i)
-        if (!grads[i].defined() && i < n->output_shapes.size())
-          grads[i] = zeros(n->output_shapes[i], n->output_dtypes[i]);
+      if (n->materialize_grads)
+        for (size_t i = 0; i < grads.size(); ++i)
+          if (!grads[i].defined() && i < n->output_shapes.size()) grads[i] = zeros(n->output_shapes[i], n->output_dtypes[i]);
       TensorList grads_in = n->post_hooks.empty() ? TensorList() : grads;
       {
         CurrentNodeGuard cg(n);
         outs = n->apply(std::move(grads));
       }
-      EMBER_CHECK(outs.size() == n->next_edges.size() || is_leaf_acc, "backward", "function ", n->name(), " returned ",
+      bool is_acc = dynamic_cast<AccumulateGrad*>(n) != nullptr;
+      EMBER_CHECK(outs.size() == n->next_edges.size() || is_acc, "backward", "function ", n->name(), " returned ",
                   outs.size(), " gradients, expected ", n->next_edges.size());
       for (auto& hook : n->post_hooks) {
         TensorList r = hook(outs, grads_in);
@@ -185,38 +197,29 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool keep_
       }
       if (anomaly_enabled() && anomaly_check_nan()) {
         for (size_t i = 0; i < outs.size(); ++i) {
-          if (outs[i].defined() && is_floating(outs[i].dtype()) && any_true(isnan(outs[i]))) {
-            EMBER_FAIL("backward", "Function '", n->name(), "' returned nan values in its ", i, "th output.",
-                       n->creation_trace.empty() ? "" : "\nThe forward call that created it:\n" + n->creation_trace);
+          if (outs[i].defined() && has_nan(outs[i])) {
+            EMBER_FAIL("", "Function '", n->name(), "' returned nan values in its ", ordinal(i), " output.",
+                       n->creation_trace.empty()
+                           ? ""
+                           : "\nTraceback of forward call that caused the error:\n" + n->creation_trace);
           }
         }
       }
     }
-    if (!keep_graph && n != root.get()) n->release_variables();
+    // Free what this node saved if it ran (or would have, with a gradient): nodes
+    // that lead to no requested input keep theirs, as in torch.
+    if (!keep_graph && st.needed && n != root.get()) n->release_variables();
 
     for (size_t i = 0; i < n->next_edges.size(); ++i) {
       auto& e = n->next_edges[i];
       if (!e.valid()) continue;
       NodeState& cs = state[e.fn.get()];
-      if (execute && i < outs.size() && outs[i].defined() && cs.needed) {
+      if (execute && i < outs.size() && outs[i].defined() && (cs.needed || capture_at.count(e.fn.get()))) {
         Tensor g = n == root.get() ? outs[i] : fit_gradient(*n, i, std::move(outs[i]));
         if (cs.buffer.size() < e.fn->num_outputs) cs.buffer.resize(e.fn->num_outputs);
         accumulate_slot(cs.buffer[e.input_nr], std::move(g));
       }
       if (--cs.dependencies == 0) ready.push(e.fn.get());
-    }
-  }
-
-  if (accumulate && !inputs.empty()) {
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      if (!captured[i].defined()) continue;
-      auto& m = meta(inputs[i]);
-      if (m.grad_fn) {
-        Tensor g = captured[i];
-        m.grad = m.grad.defined() ? add(m.grad, g) : (create_graph ? g : g.detach().clone());
-      } else {
-        accumulate_into_grad(inputs[i], captured[i]);
-      }
     }
   }
   return captured;
@@ -226,6 +229,9 @@ TensorList run(const TensorList& roots, const TensorList& grad_roots, bool keep_
 
 void backward(const TensorList& roots, const TensorList& grad_roots, std::optional<bool> retain_graph,
               bool create_graph, const TensorList& inputs) {
+  // Non-leaf inputs get their .grad the way torch does it: through retain_grad.
+  for (auto& t : inputs)
+    if (requires_grad(t) && !t.is_leaf()) retain_grad(t);
   run(roots, grad_roots, retain_graph.value_or(create_graph), create_graph, inputs, true);
 }
 
@@ -234,7 +240,7 @@ TensorList grad(const TensorList& roots, const TensorList& inputs, const TensorL
   EMBER_CHECK(!inputs.empty(), "grad", "grad requires non-empty inputs.");
   TensorList out = run(roots, grad_roots, retain_graph.value_or(create_graph), create_graph, inputs, false);
   for (size_t i = 0; i < out.size(); ++i) {
-    EMBER_CHECK(out[i].defined() || allow_unused, "grad",
+    EMBER_CHECK(out[i].defined() || allow_unused, "",
                 "One of the differentiated Tensors appears to not have been used in the graph. Set allow_unused=True "
                 "if this is the desired behavior.");
     if (out[i].defined() && !create_graph) out[i] = out[i].detach();

@@ -21,10 +21,15 @@
 
 namespace ember::autograd {
 
+bool view_requires_grad_slow(const Tensor& view);
+
 inline bool requires_grad(const Tensor& t) {
   if (!t.defined()) return false;
   auto* m = t.impl()->autograd.get();
-  return m && (m->requires_grad || m->grad_fn);
+  if (!m) return false;
+  if (m->requires_grad || m->grad_fn) return true;
+  // A view taken before its base got a history requires grad once the base was modified in place.
+  return m->base.defined() && view_requires_grad_slow(t);
 }
 
 // True when grad mode is on and any argument requires grad.
@@ -62,7 +67,11 @@ void check_inplace(const Tensor& self, const char* op);
 template <class F>
 void record_inplace(const char* name, Tensor& self, const TensorList& others, F&& fn);
 
-// Marks `view` as a view of `base` for autograd (in-place ops on views rebase the graph).
+// Marks `view` as a view of `base` for autograd, whatever the grad mode: an
+// in-place op on the view then rebases the base's history (CopySlices), and other
+// views of the base pick up the new history. A view op records its own backward
+// as usual (record(...) on the view; autograd::view_scatter in hooks.h computes
+// the gradient of any strided view) and calls mark_view, in either order.
 void mark_view(Tensor& view, const Tensor& base);
 
 }  // namespace ember::autograd

@@ -14,8 +14,10 @@ void record_inplace(const char* name, Tensor& self, const TensorList& others, F&
   all.reserve(others.size() + 1);
   all.push_back(self);
   for (auto& o : others) all.push_back(o);
-  if (!grad_enabled() || !(any_requires_grad(all) || (meta_if(self) && meta_if(self)->is_view() && any_requires_grad(others))))
+  if (!grad_enabled() || !(any_requires_grad(all) || (meta_if(self) && meta_if(self)->is_view() && any_requires_grad(others)))) {
+    detail::take_pending_saves();  // fn (and what it saved) is dropped with no node
     return;
+  }
   auto node = std::make_shared<FnNode<std::decay_t<F>>>(name, std::forward<F>(fn));
   set_history_inplace(self, node, others);
 }

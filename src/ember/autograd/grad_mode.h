@@ -25,15 +25,23 @@ struct NoGradGuard : GradModeGuard {
   NoGradGuard() : GradModeGuard(false) {}
 };
 
+struct EnableGradGuard : GradModeGuard {
+  EnableGradGuard() : GradModeGuard(true) {}
+};
+
+// Like torch.inference_mode(mode): entering with mode=true turns grad off,
+// entering with mode=false turns it back on; leaving restores both.
 struct InferenceModeGuard {
   explicit InferenceModeGuard(bool on = true) : prev_grad_(grad_enabled()), prev_inf_(inference_mode_enabled()) {
     set_inference_mode(on);
-    if (on) set_grad_enabled(false);
+    set_grad_enabled(!on);
   }
   ~InferenceModeGuard() {
     set_inference_mode(prev_inf_);
     set_grad_enabled(prev_grad_);
   }
+  InferenceModeGuard(const InferenceModeGuard&) = delete;
+  InferenceModeGuard& operator=(const InferenceModeGuard&) = delete;
 
  private:
   bool prev_grad_, prev_inf_;

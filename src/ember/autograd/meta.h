@@ -22,6 +22,9 @@ struct AutogradMeta {
   std::vector<std::function<Tensor(const Tensor&)>> hooks;
   // Differentiable views: the tensor whose storage this views, and the geometry relative to it.
   Tensor base;
+  // The version of the storage when grad_fn was last set: a view whose version
+  // moved on since sees its base's newer history (see grad_fn_of).
+  uint32_t attr_version = 0;
   bool is_view() const { return base.defined(); }
   // A view that is one of several outputs of one node (split, unbind): like torch,
   // in-place ops on it are refused while its graph is recorded.

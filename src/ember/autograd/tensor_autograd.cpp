@@ -13,7 +13,7 @@ bool Tensor::requires_grad() const { return autograd::requires_grad(*this); }
 
 Tensor& Tensor::requires_grad_(bool r) {
   auto* m = meta_if(*this);
-  if (m && m->grad_fn) {
+  if (m && autograd::grad_fn_of(*this)) {
     EMBER_CHECK(r, "requires_grad_",
                 "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in "
                 "a subgraph that doesn't require differentiation use var_no_grad = var.detach().");
@@ -29,10 +29,7 @@ Tensor& Tensor::requires_grad_(bool r) {
   return *this;
 }
 
-bool Tensor::is_leaf() const {
-  auto* m = meta_if(*this);
-  return !m || !m->grad_fn;
-}
+bool Tensor::is_leaf() const { return !autograd::grad_fn_of(*this); }
 
 Tensor Tensor::grad() const {
   auto* m = meta_if(*this);
@@ -50,14 +47,11 @@ void Tensor::set_grad(const Tensor& g) const {
                 " vs ", dtype_name(dtype()));
   }
   auto& m = meta(*this);
-  if (m.grad_fn && m.retained_grad) *m.retained_grad = g;
+  if (m.retained_grad && autograd::grad_fn_of(*this)) *m.retained_grad = g;
   else m.grad = g;
 }
 
-std::shared_ptr<autograd::Node> Tensor::grad_fn() const {
-  auto* m = meta_if(*this);
-  return m ? m->grad_fn : nullptr;
-}
+std::shared_ptr<autograd::Node> Tensor::grad_fn() const { return autograd::grad_fn_of(*this); }
 
 uint32_t Tensor::output_nr() const {
   auto* m = meta_if(*this);
@@ -82,6 +76,7 @@ Tensor& Tensor::detach_() {
     m->grad_fn.reset();
     m->requires_grad = false;
     m->output_nr = 0;
+    m->retains_grad = false;
   }
   return *this;
 }
