@@ -12,4 +12,5 @@
 #include "ember/nn/module.h"
 #include "ember/nn/modules.h"
 #include "ember/ops/ops.h"
+#include "ember/ops/tensor_index.h"
 #include "ember/optim/optimizer.h"

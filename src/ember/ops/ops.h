@@ -327,6 +327,7 @@ Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& 
 Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Scalar& value, const std::optional<std::string>& reduce = std::nullopt);
 Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor scatter_reduce(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce, bool include_self = true);
+Tensor& scatter_reduce_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce, bool include_self = true);
 Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, const std::optional<std::string>& reduce = std::nullopt);
 Tensor& scatter_(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value, const std::optional<std::string>& reduce = std::nullopt);
 Tensor& scatter_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& src);
@@ -334,7 +335,9 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index);
 Tensor index_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha = 1);
 Tensor& index_add_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source, const Scalar& alpha = 1);
 Tensor index_copy(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& source);
+Tensor& index_copy_(Tensor& self, int64_t dim, const Tensor& index, const Tensor& source);
 Tensor index_fill(const Tensor& t, int64_t dim, const Tensor& index, const Scalar& value);
+Tensor& index_fill_(Tensor& self, int64_t dim, const Tensor& index, const Scalar& value);
 // Advanced indexing: indices[i] indexes dim i (undefined = take the whole dim), torch's placement rules.
 Tensor index(const Tensor& t, const std::vector<std::optional<Tensor>>& indices);
 Tensor index_put(const Tensor& t, const std::vector<std::optional<Tensor>>& indices, const Tensor& values, bool accumulate = false);
@@ -343,6 +346,7 @@ Tensor masked_fill(const Tensor& t, const Tensor& mask, const Tensor& value);
 Tensor& masked_fill_(Tensor& self, const Tensor& mask, const Tensor& value);
 Tensor masked_select(const Tensor& t, const Tensor& mask);
 Tensor masked_scatter(const Tensor& t, const Tensor& mask, const Tensor& source);
+Tensor& masked_scatter_(Tensor& self, const Tensor& mask, const Tensor& source);
 Tensor take(const Tensor& t, const Tensor& index);
 Tensor take_along_dim(const Tensor& t, const Tensor& indices, std::optional<int64_t> dim = std::nullopt);
 Tensor nonzero(const Tensor& t);
