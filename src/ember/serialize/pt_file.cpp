@@ -83,12 +83,10 @@ ValuePtr load_zip(const ByteSource& src, const LoadOptions& opts) {
   EMBER_CHECK(slash != std::string::npos, kLoad, "not a PyTorch checkpoint: the archive's first entry '", first,
               "' is not inside a folder");
   const std::string prefix = first.substr(0, slash + 1);
+  EMBER_CHECK(!zip.find(prefix + "constants.pkl"), kLoad,
+              "this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint");
   const auto* pkl = zip.find(prefix + "data.pkl");
-  if (!pkl) {
-    bool torchscript = zip.find(prefix + "constants.pkl") != nullptr;
-    EMBER_FAIL(kLoad, torchscript ? "this is a TorchScript archive (torch.jit.save), not a torch.save checkpoint"
-                                  : "not a PyTorch checkpoint: the archive has no '" + prefix + "data.pkl'");
-  }
+  EMBER_CHECK(pkl, kLoad, "not a PyTorch checkpoint: the archive has no '", prefix, "data.pkl'");
   if (const auto* bo = zip.find(prefix + "byteorder")) {
     EMBER_CHECK(bo->size <= 16, kLoad, "damaged byteorder record");
     std::string order = zip.read_string(*bo);
