@@ -12,11 +12,8 @@ from . import _C
 __all__ = ["save", "save_file", "load", "load_file", "safe_open"]
 
 
-def _check_device(device):
-    dev = device if isinstance(device, _C.device) else _C.device(device)
-    if dev.type != "cpu":
-        _C.empty(0, device=dev)  # raises ember's "built without CUDA" error
-    return dev
+def _check_device(device, op):
+    _C._check_device_available(device if isinstance(device, _C.device) else _C.device(device), op)
 
 
 def save(tensors, metadata=None):
@@ -45,7 +42,7 @@ def _load_path(filename):
 
 def load_file(filename, device="cpu"):
     """The tensors (dict name -> tensor, sorted by name) in the safetensors file ``filename``."""
-    _check_device(device)
+    _check_device(device, "safetensors.load_file")
     return _load_path(filename)[0]
 
 
@@ -57,7 +54,7 @@ class safe_open:
     def __init__(self, filename, framework="pt", device="cpu"):
         if framework not in ("pt", "torch", "ember", "numpy", "np"):
             raise ValueError(f"safe_open: unsupported framework {framework!r}")
-        _check_device(device)
+        _check_device(device, "safe_open")
         self._numpy = framework in ("numpy", "np")
         self._tensors, self._metadata = _load_path(filename)
 

@@ -87,7 +87,14 @@ class ToValue {
       Guard g(this, p);
       bool ordered = py::isinstance(o, ordered_dict_);
       ValuePtr d = remember(p, Value::dict(ordered));
-      for (auto [k, v] : o.cast<py::dict>()) d->set(convert(k, depth + 1), convert(v, depth + 1));
+      if (PyDict_CheckExact(p)) {
+        for (auto [k, v] : o.cast<py::dict>()) d->set(convert(k, depth + 1), convert(v, depth + 1));
+      } else {  // a subclass keeps its own order (OrderedDict.move_to_end): iterate it as Python does
+        for (auto kv : o.attr("items")()) {
+          auto pair = kv.cast<py::tuple>();
+          d->set(convert(pair[0], depth + 1), convert(pair[1], depth + 1));
+        }
+      }
       if (ordered && py::hasattr(o, "__dict__")) {  // a state_dict's _metadata
         for (auto [k, v] : o.attr("__dict__").cast<py::dict>()) {
           if (!PyUnicode_Check(k.ptr())) continue;
@@ -300,6 +307,9 @@ EMBER_BINDINGS(serialize, 40) {
     ValuePtr v = with_source(source, "ember.load", [&](const serialize::ByteSource& src) { return serialize::load(src, opts); });
     return ToPython().convert(v);
   }, py::arg("source"), py::arg("resolver") = py::none());
+
+  m.def("_check_device_available", [](Device d, const std::string& op) { check_device_available(d, op.c_str()); },
+        py::arg("device"), py::arg("op"));
 
   m.def("_safetensors_save", [](py::handle tensors, py::handle metadata, std::optional<std::string> path) -> py::object {
     auto named = named_tensors_from(tensors, "safetensors.save");

@@ -13,3 +13,5 @@
 #include "ember/nn/modules.h"
 #include "ember/ops/ops.h"
 #include "ember/optim/optimizer.h"
+#include "ember/serialize/pt_file.h"
+#include "ember/serialize/safetensors.h"

@@ -285,6 +285,15 @@ def test_nested_containers_to_torch_and_back():
     assert type(back["ordered"]) is collections.OrderedDict
 
 
+def test_ordered_dict_order_and_dict_subclasses():
+    od = collections.OrderedDict([("a", 1), ("b", 2), ("c", 3)])
+    od.move_to_end("a")
+    dd = collections.defaultdict(list, {"x": [1]})
+    back = torch_load(ember_bytes({"od": od, "dd": dd}))
+    assert list(back["od"]) == ["b", "c", "a"] and type(back["od"]) is collections.OrderedDict
+    assert type(back["dd"]) is dict and back["dd"] == {"x": [1]}  # other dict subclasses are saved as dicts
+
+
 @pytest.mark.parametrize("protocol", [2, 3, 4, 5])
 def test_pickle_protocols(protocol):
     obj = {"x": ember.arange(3.0), "b": b"xy", "s": "é", "n": 2 ** 40}
@@ -555,6 +564,13 @@ def test_refuses_code_from_the_file(tmp_path):
         ember_load(pt_file(b"(ios\nsystem\n."))
 
 
+def test_refuses_special_attributes():
+    good = torch_bytes(torch.nn.Linear(1, 1).state_dict())
+    pkl = data_pkl(good).replace(b"_metadata", b"__class__")
+    with pytest.raises(RuntimeError, match="refusing to set the attribute '__class__'"):
+        ember_load(rezip(good, replace={"data.pkl": pkl}))
+
+
 def test_refuses_whole_torch_modules():
     data = torch_bytes(torch.nn.Linear(2, 2))
     with pytest.raises(RuntimeError, match=r"refusing to load 'torch\.nn\.modules\.linear\.Linear'"):
@@ -601,10 +617,6 @@ def test_damaged_files_raise_clear_errors(case, match):
         ember_load(data)
 
 
-def _fuzz_positions(n, count):
-    return sorted(set(np.linspace(0, n - 1, num=min(n, count)).astype(int).tolist()))
-
-
 def _load_or_error(data):
     """Loading damaged bytes either fails with a Python exception or returns something: never crashes."""
     try:
@@ -614,15 +626,22 @@ def _load_or_error(data):
     return True
 
 
-@pytest.mark.parametrize("legacy", [False, True])
-def test_fuzz_truncated_and_flipped_files(legacy):
-    x = ember.arange(12.0).reshape(3, 4)
-    obj = collections.OrderedDict([("w", x), ("v", x.t()), ("i", ember.tensor([1, 2, 3])), ("m", {"k": [1, 2.5, "s"]})])
+def _fuzz_subject(writer):
+    lib = ember if writer.startswith("ember") else torch
+    x = lib.arange(12.0).reshape(3, 4)
+    obj = collections.OrderedDict([("w", x), ("v", x.t()), ("i", lib.tensor([1, 2, 3])), ("m", {"k": [1, 2.5, "s"]})])
     obj._metadata = collections.OrderedDict([("", {"version": 1})])
-    data = ember_bytes(obj, _use_new_zipfile_serialization=not legacy)
-    for cut in _fuzz_positions(len(data), 300):
+    save = ember_bytes if lib is ember else torch_bytes
+    return save(obj, _use_new_zipfile_serialization=not writer.endswith("legacy"))
+
+
+@pytest.mark.parametrize("writer", ["ember zip", "ember legacy", "torch zip", "torch legacy"])
+def test_fuzz_truncated_and_flipped_files(writer):
+    data = _fuzz_subject(writer)
+    assert _load_or_error(data)
+    for cut in range(len(data)):
         assert not _load_or_error(data[:cut]), f"truncated at {cut} loaded"
-    for pos in _fuzz_positions(len(data), 400):
+    for pos in range(len(data)):
         for mask in (0x01, 0x80, 0xFF):
             flipped = bytearray(data)
             flipped[pos] ^= mask
@@ -643,3 +662,167 @@ def test_fuzz_pickle_inside_a_valid_zip():
             loaded += _load_or_error(rezip(good, replace={"data.pkl": mutated}))
         _load_or_error(rezip(good, replace={"data.pkl": pkl[:pos] + pkl[pos + 1:]}))  # a byte deleted
     assert loaded > 0  # some mutations (a digit of a value) still load: the test does reach the end of the VM
+
+
+# ---------------------------------------------------------------- safetensors
+
+import json  # noqa: E402
+
+import ember.safetensors as st  # noqa: E402
+
+ST_CODES = {"float32": "F32", "float64": "F64", "float16": "F16", "bfloat16": "BF16", "int8": "I8", "int16": "I16",
+            "int32": "I32", "int64": "I64", "uint8": "U8", "bool": "BOOL"}
+
+
+def torch_raw_bytes(t):
+    """Little-endian bytes of a torch tensor through numpy (bfloat16 reinterpreted as int16)."""
+    t = t.contiguous()
+    if t.dtype == torch.bfloat16:
+        t = t.view(torch.int16)
+    return t.numpy().tobytes()
+
+
+def handmade_safetensors(tensors, metadata=None):
+    """A safetensors file written by hand from torch tensors, as the reference implementation lays it out."""
+    header, chunks, at = {}, [], 0
+    if metadata:
+        header["__metadata__"] = metadata
+    for name, t in tensors.items():
+        raw = torch_raw_bytes(t)
+        header[name] = {"dtype": ST_CODES[dtype_name(t.dtype)], "shape": list(t.shape), "data_offsets": [at, at + len(raw)]}
+        chunks.append(raw)
+        at += len(raw)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    return len(text).to_bytes(8, "little") + text + b"".join(chunks)
+
+
+def parse_safetensors_with_numpy(data):
+    """Read a safetensors file into torch tensors without ember: header with json, data with numpy."""
+    n = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + n])
+    meta = header.pop("__metadata__", None)
+    inverse = {v: k for k, v in ST_CODES.items()}
+    out = {}
+    for name, info in header.items():
+        b, e = info["data_offsets"]
+        dt = inverse[info["dtype"]]
+        raw = data[8 + n + b:8 + n + e]
+        if dt == "bfloat16":
+            t = torch.from_numpy(np.frombuffer(raw, np.int16).copy()).view(torch.bfloat16)
+        else:
+            t = torch.from_numpy(np.frombuffer(raw, dtype=dt).copy())
+        out[name] = t.reshape(info["shape"])
+    return out, meta
+
+
+def test_safetensors_reads_handmade_file_of_torch_tensors():
+    tensors = {}
+    for i, dtype in enumerate(DTYPES):
+        _, t = make_pair((2, 3), dtype, seed=i)
+        tensors[f"t_{dtype}"] = t
+    tensors["scalar"] = torch.tensor(1.5, dtype=torch.float64)
+    tensors["empty"] = torch.zeros(0, 4)
+    tensors["transposed"] = torch.arange(6.0).reshape(2, 3).t()
+    data = handmade_safetensors(tensors, {"format": "pt", "note": "ünï"})
+    loaded = st.load(data)
+    assert list(loaded) == sorted(tensors)
+    for name, t in tensors.items():
+        e = loaded[name]
+        assert dtype_name(e.dtype) == dtype_name(t.dtype) and tuple(e.shape) == tuple(t.shape) and e.is_contiguous()
+        np.testing.assert_array_equal(to_numpy(e), to_numpy(t), err_msg=name)
+
+
+def test_safetensors_written_by_ember_read_without_ember(tmp_path):
+    tensors, ref = {}, {}
+    for i, dtype in enumerate(DTYPES):
+        e, t = make_pair((3, 2), dtype, seed=i)
+        tensors[dtype], ref[dtype] = e.t(), t.t()  # non-contiguous input is written contiguous
+    tensors["zero_d"], ref["zero_d"] = ember.tensor(7, dtype=ember.int32), torch.tensor(7, dtype=torch.int32)
+    data = st.save(tensors, metadata={"format": "pt"})
+    n = int.from_bytes(data[:8], "little")
+    assert (8 + n) % 8 == 0 and data[8:9] == b"{"
+    parsed, meta = parse_safetensors_with_numpy(data)
+    assert meta == {"format": "pt"}
+    for name, t in ref.items():
+        assert parsed[name].dtype == t.dtype and torch.equal(parsed[name], t), name
+    # larger alignments first, then names, like the reference implementation
+    offsets = sorted((info["data_offsets"][0], k) for k, info in json.loads(data[8:8 + n]).items() if k != "__metadata__")
+    order = [k for _, k in offsets]
+    assert order[:2] == ["int64", "float64"] and order[-2:] == ["uint8", "bool"]
+
+    path = tmp_path / "x.safetensors"
+    st.save_file(tensors, path, metadata={"a": "b"})
+    assert path.read_bytes()[8:] == st.save(tensors, metadata={"a": "b"})[8:]
+    for name, e in st.load_file(str(path)).items():
+        np.testing.assert_array_equal(to_numpy(e), to_numpy(ref[name]))
+    with st.safe_open(path, framework="pt") as f:
+        assert sorted(f.keys()) == sorted(tensors) and f.metadata() == {"a": "b"}
+        np.testing.assert_array_equal(to_numpy(f.get_tensor("float32")), to_numpy(ref["float32"]))
+    with st.safe_open(path, framework="numpy") as f:
+        assert isinstance(f.get_tensor("int16"), np.ndarray)
+
+
+def test_safetensors_api_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        st.load_file(tmp_path / "missing.safetensors")
+    with pytest.raises(TypeError):
+        st.save({"a": [1, 2]})
+    with pytest.raises(TypeError):
+        st.save({1: ember.ones(1)})
+    with pytest.raises(TypeError):
+        st.save({"a": ember.ones(1)}, metadata={"k": 1})
+    with pytest.raises(ValueError, match="reserved"):
+        st.save({"__metadata__": ember.ones(1)})
+    with pytest.raises(TypeError):
+        st.load("not bytes")
+    st.save_file({"a": ember.ones(1)}, tmp_path / "a.safetensors")
+    with pytest.raises(RuntimeError, match="without CUDA"):
+        st.load_file(tmp_path / "a.safetensors", device="cuda")
+    assert st.load(st.save({})) == {}
+
+
+def _st(header, data=b""):
+    text = header if isinstance(header, bytes) else json.dumps(header).encode()
+    return len(text).to_bytes(8, "little") + text + data
+
+
+@pytest.mark.parametrize("data, match", [
+    (b"1234", "too short"),
+    ((2 ** 40).to_bytes(8, "little") + b"{}", "exceeds the limit"),
+    ((100).to_bytes(8, "little") + b"{}", "runs past the end"),
+    (_st(b"[]"), "does not start with"),
+    (_st(b"{\"a\": "), "not valid JSON"),
+    (_st({"a": 1}), "is not an object"),
+    (_st({"a": {"shape": [1], "data_offsets": [0, 4]}}, b"1234"), "no \"dtype\""),
+    (_st({"a": {"dtype": "C64", "shape": [1], "data_offsets": [0, 8]}}, b"12345678"), "dtype 'C64'"),
+    (_st({"a": {"dtype": "F32", "shape": [1.5], "data_offsets": [0, 4]}}, b"1234"), "non-negative integer"),
+    (_st({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 4]}}, b"1234"), "needs 8 bytes"),
+    (_st({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0]}}, b"1234"), "two non-negative integers"),
+    (_st({"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}}, b"12345678"), "gap"),
+    (_st({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+          "b": {"dtype": "F32", "shape": [1], "data_offsets": [2, 6]}}, b"123456"), "gap or overlapping"),
+    (_st({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}, b"12345"), "cover 4 bytes but the file holds 5"),
+    (_st({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}, b"1234"), "cover 8 bytes but the file holds 4"),
+    (_st({"__metadata__": ["x"]}), "__metadata__ must be an object"),
+    (_st({"a": {"dtype": "BOOL", "shape": [1], "data_offsets": [0, 1]}}, b"\x02"), "neither 0 nor 1"),
+    (_st({"a": {"dtype": "U8", "shape": [2 ** 40, 2 ** 40], "data_offsets": [0, 1]}}, b"\x02"), "needs"),
+])
+def test_safetensors_damaged_files(data, match):
+    with pytest.raises(RuntimeError, match=match):
+        st.load(data)
+
+
+def test_safetensors_fuzz():
+    good = st.save({"a": ember.arange(5.0), "b": ember.tensor([True, False]), "c": ember.ones(2, 2, dtype=ember.int64)})
+    for cut in range(len(good)):
+        with pytest.raises(RuntimeError):
+            st.load(good[:cut])
+    for pos in range(len(good)):
+        for mask in (0x01, 0x20, 0x80):
+            bad = bytearray(good)
+            bad[pos] ^= mask
+            try:
+                st.load(bytes(bad))
+            except RuntimeError:
+                pass

@@ -564,7 +564,10 @@ class Unpickler {
     EMBER_CHECK(state->is_dict(), op_, "malformed pickle: the state passed to ", what, " is a ", state->kind_name());
     for (auto& [k, v] : state->entries()) {
       EMBER_CHECK(k->is_string(), op_, "malformed pickle: attribute names must be strings");
-      obj->set_attr(k->as_string(), v);
+      const std::string& name = k->as_string();
+      // Python-level attributes such as _metadata; never special ones like __class__.
+      EMBER_CHECK(!name.empty() && name.rfind("__", 0) != 0, op_, "refusing to set the attribute '", name, "'");
+      obj->set_attr(name, v);
     }
     mutables_.push_back(obj);
   }
