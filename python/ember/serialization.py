@@ -45,7 +45,7 @@ def save(obj, f, pickle_module=pickle, pickle_protocol=DEFAULT_PROTOCOL, _use_ne
         return
     if not hasattr(f, "write"):
         raise AttributeError(f"ember.save: expected a path or a binary file object with write(), got {type(f).__name__}")
-    f.write(_C._pt_save(obj, None, pickle_protocol, zip_format))
+    _C._pt_save(obj, f, pickle_protocol, zip_format)
 
 
 def _device_of(spec):

@@ -229,6 +229,34 @@ class ToPython {
   py::object ordered_dict_, parameter_;
 };
 
+// Bytes written to a Python file object's write(), in pieces of at most 64 MiB. Called without the GIL.
+class PyWriteSink : public serialize::ByteSink {
+ public:
+  explicit PyWriteSink(py::object write) : write_(std::move(write)) {}
+  ~PyWriteSink() override {
+    py::gil_scoped_acquire gil;
+    write_ = py::object();
+  }
+  void write(const void* data, size_t n) override {
+    if (n == 0) return;
+    py::gil_scoped_acquire gil;
+    auto p = static_cast<const char*>(data);
+    while (n > 0) {
+      size_t chunk = std::min<size_t>(n, size_t(64) << 20);
+      py::object r = write_(py::memoryview::from_memory(p, Py_ssize_t(chunk)));
+      // raw (unbuffered) files may write less than asked and say how much
+      size_t done = PyLong_Check(r.ptr()) ? r.cast<size_t>() : chunk;
+      if (done == 0 || done > chunk) throw py::value_error("ember.save: the file object's write() did not accept the data");
+      p += done;
+      n -= done;
+      pos_ += done;
+    }
+  }
+
+ private:
+  py::object write_;
+};
+
 // A path (str) or a bytes-like object, for the loaders.
 template <class F> auto with_source(py::handle source, const char* op, F&& f) {
   if (PyUnicode_Check(source.ptr())) {
@@ -270,16 +298,24 @@ serialize::safetensors::Metadata metadata_from(py::handle m, const char* op) {
 }  // namespace
 
 EMBER_BINDINGS(serialize, 40) {
-  // _pt_save(obj, path or None, protocol, zip, force_zip64) -> None or bytes
-  m.def("_pt_save", [](py::handle obj, std::optional<std::string> path, int protocol, bool zip, bool force_zip64) -> py::object {
+  // _pt_save(obj, dest, protocol, zip, force_zip64): dest is a path (str), a binary file object, or None
+  // for the bytes to be returned.
+  m.def("_pt_save", [](py::handle obj, py::object dest, int protocol, bool zip, bool force_zip64) -> py::object {
     ValuePtr v = ToValue().convert(obj);
     serialize::SaveOptions opts;
     opts.protocol = protocol;
     opts.zip = zip;
     opts.force_zip64 = force_zip64;
-    if (path) {
+    if (PyUnicode_Check(dest.ptr())) {
+      std::string path = dest.cast<std::string>();
       py::gil_scoped_release nogil;
-      serialize::save(*v, *path, opts);
+      serialize::save(*v, path, opts);
+      return py::none();
+    }
+    if (!dest.is_none()) {  // streamed into the file object: storages go out without an extra copy
+      PyWriteSink sink(dest.attr("write"));
+      py::gil_scoped_release nogil;
+      serialize::save(*v, sink, opts);
       return py::none();
     }
     std::string bytes;
@@ -288,7 +324,7 @@ EMBER_BINDINGS(serialize, 40) {
       bytes = serialize::save_bytes(*v, opts);
     }
     return py::bytes(bytes);
-  }, py::arg("obj"), py::arg("path"), py::arg("protocol") = 2, py::arg("zip") = true, py::arg("force_zip64") = false);
+  }, py::arg("obj"), py::arg("dest"), py::arg("protocol") = 2, py::arg("zip") = true, py::arg("force_zip64") = false);
 
   // _pt_load(path or bytes-like, resolver) where resolver(location, storage_bytes) -> ember.device
   m.def("_pt_load", [](py::handle source, py::object resolver) -> py::object {

@@ -458,6 +458,30 @@ def test_paths_and_file_objects(tmp_path):
         ember.save(obj, 3)
 
 
+def test_file_object_writes_are_streamed():
+    class Failing:
+        def write(self, b):
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        ember.save({"x": ember.ones(3)}, Failing())
+
+    class Trickle(io.RawIOBase):  # an unbuffered file that takes 7 bytes per call
+        def __init__(self):
+            self.buf = bytearray()
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            self.buf += bytes(b[:7])
+            return min(len(b), 7)
+
+    f = Trickle()
+    ember.save({"x": ember.arange(100.0)}, f)
+    assert torch.equal(torch_load(bytes(f.buf))["x"], torch.arange(100.0))
+
+
 def test_legacy_format_from_torch():
     x = torch.arange(12.0).reshape(3, 4)
     obj = {"x": x, "row": x[1], "t": x.t(), "i": torch.tensor([1, 2], dtype=torch.int16), "n": 5,

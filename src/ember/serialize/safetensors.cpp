@@ -140,7 +140,16 @@ Contents parse(const ByteSource& src) {
 
 }  // namespace
 
-std::string save(const nn::NamedTensors& tensors, const Metadata& metadata) {
+namespace {
+
+// What a file holds, in order: the length-prefixed header, then each tensor's contiguous bytes.
+struct Layout {
+  std::string head;
+  std::vector<Tensor> data;
+  uint64_t total = 0;
+};
+
+Layout layout(const nn::NamedTensors& tensors, const Metadata& metadata) {
   struct Item {
     const std::string* name;
     Tensor t;
@@ -161,10 +170,12 @@ std::string save(const nn::NamedTensors& tensors, const Metadata& metadata) {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata.empty()) header["__metadata__"] = metadata;
   uint64_t at = 0;
+  Layout out;
   for (auto& i : items) {
     uint64_t n = i.t.nbytes();
     header[*i.name] = {{"dtype", i.code->code}, {"shape", i.t.sizes()}, {"data_offsets", {at, at + n}}};
     at += n;
+    out.data.push_back(i.t);
   }
   std::string text;
   try {
@@ -173,19 +184,31 @@ std::string save(const nn::NamedTensors& tensors, const Metadata& metadata) {
     EMBER_FAIL(kSave, "cannot encode the header (names and metadata must be valid UTF-8): ", e.what());
   }
   text.append((8 - text.size() % 8) % 8, ' ');  // the data starts 8-byte aligned
+  for (int k = 0; k < 8; ++k) out.head += char((uint64_t(text.size()) >> (8 * k)) & 0xff);
+  out.head += text;
+  out.total = out.head.size() + at;
+  return out;
+}
+
+void write(const Layout& l, ByteSink& sink) {
+  sink.write(l.head.data(), l.head.size());
+  for (auto& t : l.data) sink.write(t.raw_data(), t.nbytes());
+  sink.close();
+}
+
+}  // namespace
+
+std::string save(const nn::NamedTensors& tensors, const Metadata& metadata) {
+  Layout l = layout(tensors, metadata);
   std::string out;
-  out.reserve(8 + text.size() + at);
-  for (int k = 0; k < 8; ++k) out += char((uint64_t(text.size()) >> (8 * k)) & 0xff);
-  out += text;
-  for (auto& i : items) out.append(static_cast<const char*>(i.t.raw_data()), i.t.nbytes());
+  out.reserve(size_t(l.total));
+  write(l, *ByteSink::to_string(out));
   return out;
 }
 
 void save_file(const nn::NamedTensors& tensors, const std::string& path, const Metadata& metadata) {
-  std::string bytes = save(tensors, metadata);
-  auto sink = ByteSink::create_file(path, kSave);
-  sink->write(bytes.data(), bytes.size());
-  sink->close();
+  Layout l = layout(tensors, metadata);  // checks everything before the file is created
+  write(l, *ByteSink::create_file(path, kSave));
 }
 
 Contents load(const void* data, size_t n) { return parse(*ByteSource::memory(data, n)); }
