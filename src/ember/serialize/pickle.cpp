@@ -431,12 +431,12 @@ class Unpickler {
   ValuePtr resolve_global(std::string module, const std::string& name) {
     if (module == "__builtin__") module = "builtins";  // protocol 2 names builtins the Python 2 way
     std::string q = module + "." + name;
+    Dtype d;
     if (module == "torch") {
-      Dtype d;
       for (auto& dn : kDtypeNames)
         if (name == dn.name) return Value::dtype(dn.dtype);
-      if (storage_type_dtype(q, d)) return Value::global(q);
     }
+    if (storage_type_dtype(q, d)) return Value::global(q);
     if (q == "torch.storage.UntypedStorage" || q == "torch.UntypedStorage" || q == "torch.storage._UntypedStorage" ||
         q == "torch._UntypedStorage")
       return Value::global(q);
@@ -445,9 +445,11 @@ class Unpickler {
                               name.find("qint") != std::string::npos || name.find("QInt") != std::string::npos ||
                               name.find("QUInt") != std::string::npos || name.find("quint") != std::string::npos))
       EMBER_NOT_SUPPORTED(op_, "'", q, "': complex and quantized dtypes are not supported by ember");
-    EMBER_FAIL(op_, "refusing to load '", q,
-               "': only tensors, storages, containers, numbers and strings are allowed (the loader never runs code "
-               "named in a file; save plain state_dicts to share checkpoints)");
+    bool torch_object = module == "torch" || module.rfind("torch.", 0) == 0 || module.rfind("__torch__", 0) == 0;
+    EMBER_FAIL(op_, "refusing to load '", q, "': only tensors, storages, containers, numbers and strings are allowed",
+               torch_object ? " (sparse, quantized and subclassed tensors and pickled torch objects such as whole "
+                              "modules are not rebuilt; save a state_dict instead)"
+                            : " (the loader never runs code named in a file)");
   }
 
   // A callable applied to its arguments: only what resolve_global let through reaches here.
@@ -714,7 +716,8 @@ class Unpickler {
 
 bool storage_type_dtype(const std::string& q, Dtype& out) {
   if (q.rfind("torch.", 0) != 0) return false;
-  std::string name = q.substr(6);
+  // torch.cuda.FloatStorage: how old checkpoints name storages that lived on a GPU
+  std::string name = q.substr(q.rfind("torch.cuda.", 0) == 0 ? 11 : 6);
   for (auto& s : kStorageTypes)
     if (name == s.name) { out = s.dtype; return true; }
   if (q == "torch.storage.UntypedStorage" || q == "torch.UntypedStorage" || q == "torch.storage._UntypedStorage" ||
