@@ -220,6 +220,9 @@ Tensor from_numpy(py::handle obj) {
   if (!py::isinstance<py::array>(obj))
     throw py::type_error(std::string("expected np.ndarray (got ") + Py_TYPE(obj.ptr())->tp_name + ")");
   py::array arr = py::reinterpret_borrow<py::array>(obj);
+  if (arr.dtype().attr("byteorder").cast<std::string>() == ">")  // '=' native, '|' not applicable
+    throw py::value_error("given numpy array has byte order different from the native byte order. Conversion "
+                          "between byte orders is currently not supported.");
   Dtype d;
   if (!numpy_dtype_to_ember(arr.dtype(), d))
     throw py::type_error("can't convert np.ndarray of type " + std::string(py::str(arr.dtype())) +
@@ -301,13 +304,33 @@ void infer(PyObject* o, Inferred& inf, size_t depth) {
     }
     return;
   }
-  if (PyBool_Check(o)) inf.see(Dtype::Bool);
-  else if (PyLong_Check(o)) inf.see(Dtype::Int64);
-  else if (PyFloat_Check(o)) inf.see(default_dtype());
-  else {
+  // NumPy scalars keep their own dtype (np.int32(1) -> int32, np.float64 -> float64), as arrays do;
+  // checked first because np.float64 is also a Python float.
+  static PyObject* np_generic = py::object(py::module_::import("numpy").attr("generic")).release().ptr();
+  if (PyObject_IsInstance(o, np_generic) == 1) {
+    Dtype d;
+    if (numpy_dtype_to_ember(py::reinterpret_borrow<py::object>(o).attr("dtype").cast<py::dtype>(), d)) {
+      inf.see(d);
+      return;
+    }
+  }
+  if (PyBool_Check(o)) {
+    inf.see(Dtype::Bool);
+  } else if (PyLong_Check(o)) {
+    int overflow = 0;
+    PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) throw Error(ErrorKind::Runtime, "Overflow when unpacking long");
+    inf.see(Dtype::Int64);
+  } else if (PyFloat_Check(o)) {
+    inf.see(default_dtype());
+  } else if (PyUnicode_Check(o) || PyBytes_Check(o)) {
+    throw py::value_error(std::string("too many dimensions '") + Py_TYPE(o)->tp_name + "'");
+  } else if (PyComplex_Check(o)) {
+    throw py::type_error("complex numbers are not supported: ember has no complex dtypes");
+  } else {
     Scalar s;
     if (!scalar_from_object(o, s))
-      throw py::type_error(std::string("Could not infer dtype of ") + Py_TYPE(o)->tp_name);
+      throw Error(ErrorKind::Runtime, std::string("Could not infer dtype of ") + Py_TYPE(o)->tp_name);
     inf.see(s.is_floating() ? default_dtype() : s.natural_dtype());
   }
 }
@@ -327,9 +350,9 @@ void fill(PyObject* o, const Shape& shape, size_t depth, char*& dst, Dtype d) {
     return;
   }
   if (depth < shape.size()) {
-    if (!is_sequence_data(o))
-      throw py::value_error("expected sequence of length " + std::to_string(shape[depth]) + " at dim " +
-                            std::to_string(depth) + " (got " + Py_TYPE(o)->tp_name + ")");
+    if (!is_sequence_data(o))  // a number where a list was expected: torch raises TypeError here
+      throw py::type_error(std::string("not a sequence: expected a sequence of length ") + std::to_string(shape[depth]) +
+                           " at dim " + std::to_string(depth) + " (got " + Py_TYPE(o)->tp_name + ")");
     Py_ssize_t n = PySequence_Size(o);
     if (n != shape[depth])
       throw py::value_error("expected sequence of length " + std::to_string(shape[depth]) + " at dim " +
@@ -340,9 +363,12 @@ void fill(PyObject* o, const Shape& shape, size_t depth, char*& dst, Dtype d) {
     }
     return;
   }
-  if (is_sequence_data(o)) throw py::value_error("too many dimensions in the given data");
+  if (is_sequence_data(o))  // a list where a number was expected
+    throw py::type_error(std::string("'") + Py_TYPE(o)->tp_name + "' object cannot be interpreted as a number at dim " +
+                         std::to_string(depth));
   Scalar s;
-  if (!scalar_from_object(o, s)) throw py::type_error(std::string("Could not infer dtype of ") + Py_TYPE(o)->tp_name);
+  if (!scalar_from_object(o, s)) throw Error(ErrorKind::Runtime, std::string("Could not infer dtype of ") + Py_TYPE(o)->tp_name);
+  if (!is_floating(d)) check_scalar_fits(s, d, "tensor");  // floats overflow to inf, integers raise (as torch)
   visit_dtype(d, [&](auto tag) {
     using T = typename decltype(tag)::type;
     *reinterpret_cast<T*>(dst) = s.to<T>();
@@ -365,6 +391,8 @@ Tensor tensor_from_data(PyObject* data, std::optional<Dtype> dtype) {
     cpu::copy_kernel(out, t);
     return out;
   }
+  if (PyUnicode_Check(data) || PyBytes_Check(data))
+    throw py::type_error(std::string("new(): invalid data type '") + Py_TYPE(data)->tp_name + "'");
   Inferred inf;
   infer(data, inf, 0);
   Dtype d = dtype.value_or(inf.any ? inf.dtype : default_dtype());

@@ -64,7 +64,12 @@ PyObject* nb_remainder(PyObject* a, PyObject* b) { return binary(a, b, [](const 
 PyObject* nb_matmul(PyObject* a, PyObject* b) {
   EMBER_PY_TRY
   if (!is_tensor(a) || !is_tensor(b)) Py_RETURN_NOTIMPLEMENTED;
-  return wrap(matmul(unwrap(a), unwrap(b)));
+  Tensor x = unwrap(a), y = unwrap(b), r;
+  {
+    pybind11::gil_scoped_release nogil;  // products can be long: let other Python threads run
+    r = matmul(x, y);
+  }
+  return wrap(r);
   EMBER_PY_CATCH(nullptr)
 }
 PyObject* nb_and(PyObject* a, PyObject* b) { return binary(a, b, [](const Tensor& x, const Tensor& y) { return bitwise_and(x, y); }); }

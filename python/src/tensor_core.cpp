@@ -35,16 +35,24 @@ Tensor to_impl(const Tensor& t, std::optional<Device> device, std::optional<Dtyp
 }
 
 // Creation functions accept `size` as varargs or one sequence, plus torch's keyword options.
+// `f(2, 3)`, `f((2, 3))` or `f(size=(2, 3))`.
+Shape size_from(const py::args& args, const py::object& size, const char* op) {
+  if (size.is_none()) return shape_from_args(args, op);
+  if (args.size() != 0) throw py::type_error(std::string(op) + "() got multiple values for argument 'size'");
+  return shape_from_args(py::make_tuple(size), op);
+}
+
 template <class F> void def_creation(py::module_& m, const char* name, F make) {
-  m.def(name, [name, make](py::args args, std::optional<Dtype> dtype, std::optional<Device> device, bool requires_grad,
-                           py::object, py::object, py::object) {
+  m.def(name, [name, make](py::args args, py::object size, std::optional<Dtype> dtype, std::optional<Device> device,
+                           bool requires_grad, py::object, py::object, py::object) {
         if (device) check_device_available(*device, name);
-        Tensor t = make(shape_from_args(args, name), dtype.value_or(default_dtype()));
+        Tensor t = make(size_from(args, size, name), dtype.value_or(default_dtype()));
         if (requires_grad) t.requires_grad_(true);
         return t;
       },
-      py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
-      py::arg("layout") = py::none(), py::arg("pin_memory") = false, py::arg("out") = py::none());
+      py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+      py::arg("requires_grad") = false, py::arg("layout") = py::none(), py::arg("pin_memory") = false,
+      py::arg("out") = py::none());
 }
 
 template <class F> void def_like(py::module_& m, const char* name, F make) {
@@ -116,7 +124,11 @@ EMBER_BINDINGS(tensor_core, 1) {
   });
 
   // ---- values
-  def_method("item", [](const Tensor& t) { return t.item(); });
+  def_method("item", [](const Tensor& t) {
+    EMBER_CHECK_VALUE(t.numel() == 1, "item", "only one element tensors can be converted to Python scalars (got ",
+                      t.numel(), " elements)");
+    return t.item();
+  });
   def_method("tolist", [](const Tensor& t) { return tolist_rec(t); });
   def_method("__bool__", [](const Tensor& t) {
     EMBER_CHECK(t.numel() == 1, "bool", "Boolean value of Tensor with more than one value is ambiguous");
@@ -189,10 +201,14 @@ EMBER_BINDINGS(tensor_core, 1) {
   def_creation(m, "zeros", [](const Shape& s, Dtype d) { return zeros(s, d); });
   def_creation(m, "ones", [](const Shape& s, Dtype d) { return ones(s, d); });
   def_creation(m, "empty", [](const Shape& s, Dtype d) { return empty(s, d); });
-  m.def("full", [](IntList size, const Scalar& value, std::optional<Dtype> dtype, std::optional<Device> device,
+  m.def("full", [](py::object size, const Scalar& value, std::optional<Dtype> dtype, std::optional<Device> device,
                    bool requires_grad, py::object, py::object, py::object) {
         if (device) check_device_available(*device, "full");
-        Tensor t = full(Shape(size.begin(), size.end()), value, dtype);
+        // torch.full wants a sequence: full(2, 3) is a TypeError, full((2,), 3) is not.
+        if (!PySequence_Check(size.ptr()) || is_tensor(size.ptr()))
+          throw py::type_error(std::string("full(): argument 'size' (position 1) must be tuple of ints, not ") +
+                               Py_TYPE(size.ptr())->tp_name);
+        Tensor t = full(shape_from_args(py::make_tuple(size), "full"), value, dtype);
         if (requires_grad) t.requires_grad_(true);
         return t;
       }, py::arg("size"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
@@ -210,21 +226,24 @@ EMBER_BINDINGS(tensor_core, 1) {
       }, py::arg("input"), py::arg("fill_value"), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("device") = py::none(), py::arg("requires_grad") = false, py::arg("layout") = py::none(),
       py::arg("memory_format") = py::none());
-  def_method("new_zeros", [](const Tensor& t, py::args size, std::optional<Dtype> dtype, std::optional<Device>, bool rg) {
-    Tensor r = zeros(shape_from_args(size, "new_zeros"), dtype.value_or(t.dtype()));
+  def_method("new_zeros", [](const Tensor& t, py::args args, py::object size, std::optional<Dtype> dtype, std::optional<Device>, bool rg) {
+    Tensor r = zeros(size_from(args, size, "new_zeros"), dtype.value_or(t.dtype()));
     if (rg) r.requires_grad_(true);
     return r;
-  }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
-  def_method("new_ones", [](const Tensor& t, py::args size, std::optional<Dtype> dtype, std::optional<Device>, bool rg) {
-    Tensor r = ones(shape_from_args(size, "new_ones"), dtype.value_or(t.dtype()));
+  }, py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+     py::arg("requires_grad") = false);
+  def_method("new_ones", [](const Tensor& t, py::args args, py::object size, std::optional<Dtype> dtype, std::optional<Device>, bool rg) {
+    Tensor r = ones(size_from(args, size, "new_ones"), dtype.value_or(t.dtype()));
     if (rg) r.requires_grad_(true);
     return r;
-  }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
-  def_method("new_empty", [](const Tensor& t, py::args size, std::optional<Dtype> dtype, std::optional<Device>, bool rg) {
-    Tensor r = empty(shape_from_args(size, "new_empty"), dtype.value_or(t.dtype()));
+  }, py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+     py::arg("requires_grad") = false);
+  def_method("new_empty", [](const Tensor& t, py::args args, py::object size, std::optional<Dtype> dtype, std::optional<Device>, bool rg) {
+    Tensor r = empty(size_from(args, size, "new_empty"), dtype.value_or(t.dtype()));
     if (rg) r.requires_grad_(true);
     return r;
-  }, py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
+  }, py::kw_only(), py::arg("size") = py::none(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+     py::arg("requires_grad") = false);
   def_method("new_full", [](const Tensor& t, IntList size, const Scalar& v, std::optional<Dtype> dtype, std::optional<Device>, bool rg) {
     Tensor r = full(Shape(size.begin(), size.end()), v, dtype.value_or(t.dtype()));
     if (rg) r.requires_grad_(true);
@@ -237,19 +256,29 @@ EMBER_BINDINGS(tensor_core, 1) {
     return r;
   }, py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false);
 
-  m.def("arange", [](const Scalar& a, std::optional<Scalar> b, const Scalar& step, std::optional<Dtype> dtype,
-                     std::optional<Device> device, bool requires_grad, py::object, py::object) {
-        if (device) check_device_available(*device, "arange");
-        Tensor t = b ? arange(a, *b, step, dtype) : arange(Scalar(int64_t(0)), a, step, dtype);
-        if (requires_grad) t.requires_grad_(true);
-        return t;
-      }, py::arg("start"), py::arg("end") = py::none(), py::arg("step") = 1, py::kw_only(),
-      py::arg("dtype") = py::none(), py::arg("device") = py::none(), py::arg("requires_grad") = false,
-      py::arg("layout") = py::none(), py::arg("out") = py::none());
+  // arange(end), arange(start, end, step=1); start and end may also come as keywords.
+  auto arange_impl = [](const Scalar& start, const Scalar& end, const Scalar& step, std::optional<Dtype> dtype,
+                        std::optional<Device> device, bool requires_grad) {
+    if (device) check_device_available(*device, "arange");
+    Tensor t = arange(start, end, step, dtype);
+    if (requires_grad) t.requires_grad_(true);
+    return t;
+  };
+  m.def("arange", [arange_impl](const Scalar& end, std::optional<Dtype> dtype, std::optional<Device> device,
+                                bool requires_grad, py::object, py::object) {
+        return arange_impl(Scalar(int64_t(0)), end, Scalar(int64_t(1)), dtype, device, requires_grad);
+      }, py::arg("end"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+      py::arg("requires_grad") = false, py::arg("layout") = py::none(), py::arg("out") = py::none());
+  m.def("arange", [arange_impl](const Scalar& start, const Scalar& end, const Scalar& step, std::optional<Dtype> dtype,
+                                std::optional<Device> device, bool requires_grad, py::object, py::object) {
+        return arange_impl(start, end, step, dtype, device, requires_grad);
+      }, py::arg("start"), py::arg("end"), py::arg("step") = 1, py::kw_only(), py::arg("dtype") = py::none(),
+      py::arg("device") = py::none(), py::arg("requires_grad") = false, py::arg("layout") = py::none(),
+      py::arg("out") = py::none());
   m.def("linspace", [](const Scalar& start, const Scalar& end, int64_t steps, std::optional<Dtype> dtype,
                        std::optional<Device> device, bool requires_grad) {
         if (device) check_device_available(*device, "linspace");
-        Tensor t = linspace(start.to_double(), end.to_double(), steps, dtype);
+        Tensor t = linspace(start, end, steps, dtype);
         if (requires_grad) t.requires_grad_(true);
         return t;
       }, py::arg("start"), py::arg("end"), py::arg("steps"), py::kw_only(), py::arg("dtype") = py::none(),
@@ -257,7 +286,7 @@ EMBER_BINDINGS(tensor_core, 1) {
   m.def("logspace", [](const Scalar& start, const Scalar& end, int64_t steps, double base, std::optional<Dtype> dtype,
                        std::optional<Device> device, bool requires_grad) {
         if (device) check_device_available(*device, "logspace");
-        Tensor t = logspace(start.to_double(), end.to_double(), steps, base, dtype);
+        Tensor t = logspace(start, end, steps, base, dtype);
         if (requires_grad) t.requires_grad_(true);
         return t;
       }, py::arg("start"), py::arg("end"), py::arg("steps"), py::arg("base") = 10.0, py::kw_only(),
@@ -270,6 +299,7 @@ EMBER_BINDINGS(tensor_core, 1) {
       }, py::arg("n"), py::arg("m") = py::none(), py::kw_only(), py::arg("dtype") = py::none(),
       py::arg("device") = py::none(), py::arg("requires_grad") = false);
   m.def("scalar_tensor", [](const Scalar& s, std::optional<Dtype> dtype, std::optional<Device>, bool rg) {
+        check_scalar_fits(s, dtype.value_or(default_dtype()), "scalar_tensor");
         Tensor t = scalar_tensor(s, dtype.value_or(default_dtype()));
         if (rg) t.requires_grad_(true);
         return t;

@@ -40,7 +40,10 @@ class Pool {
     stop();
     nthreads_ = std::max(1, n);
     quit_ = false;
-    for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this] { work_loop(); });
+    // Workers start from the generation seen here: one that reads it only once running
+    // could miss a stop() issued meanwhile and never wake up to be joined.
+    const uint64_t start = generation_.load(std::memory_order_acquire);
+    for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this, start] { work_loop(start); });
   }
 
   void run(int64_t begin, int64_t end, int64_t grain, detail::RangeFn fn) {
@@ -80,8 +83,7 @@ class Pool {
     t_in_parallel = false;
   }
 
-  void work_loop() {
-    uint64_t seen = generation_.load(std::memory_order_acquire);
+  void work_loop(uint64_t seen) {
     for (;;) {
       uint64_t g = seen;
       for (int spin = 0; spin < 20000 && g == seen; ++spin) {

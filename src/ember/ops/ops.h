@@ -39,12 +39,18 @@ Tensor ones_like(const Tensor& t, std::optional<Dtype> dtype = std::nullopt);
 Tensor full_like(const Tensor& t, const Scalar& value, std::optional<Dtype> dtype = std::nullopt);
 Tensor empty_like(const Tensor& t, std::optional<Dtype> dtype = std::nullopt);
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step = 1, std::optional<Dtype> dtype = std::nullopt);
-Tensor linspace(double start, double end, int64_t steps, std::optional<Dtype> dtype = std::nullopt);
-Tensor logspace(double start, double end, int64_t steps, double base = 10.0, std::optional<Dtype> dtype = std::nullopt);
+Tensor linspace(const Scalar& start, const Scalar& end, int64_t steps, std::optional<Dtype> dtype = std::nullopt);
+Tensor logspace(const Scalar& start, const Scalar& end, int64_t steps, double base = 10.0, std::optional<Dtype> dtype = std::nullopt);
 Tensor eye(int64_t n, std::optional<int64_t> m = std::nullopt, Dtype dtype = Dtype::Float32);
 Tensor& fill_(Tensor& self, const Scalar& value);
 Tensor& fill_(Tensor& self, const Tensor& value);  // 0-d tensor value
 Tensor& zero_(Tensor& self);
+// May s be stored as dtype d? torch's rule (c10::overflows): integers must be in range (unsigned
+// types also take negatives down to -max, which wrap), floats must be finite-in-range or inf/nan.
+bool scalar_fits(const Scalar& s, Dtype d);
+inline void check_scalar_fits(const Scalar& s, Dtype d, const char* op) {
+  EMBER_CHECK(scalar_fits(s, d), op, "value cannot be converted to type ", dtype_name(d), " without overflow");
+}
 
 // ---------------------------------------------------------------- random (ops/random.cpp)
 Tensor rand(const Shape& size, Dtype dtype = Dtype::Float32, Generator* gen = nullptr);
@@ -60,6 +66,18 @@ Tensor& random_(Tensor& self, int64_t from, std::optional<int64_t> to, Generator
 Tensor& exponential_(Tensor& self, double lambd = 1, Generator* gen = nullptr);
 Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false, Generator* gen = nullptr);
 Tensor normal(const Tensor& mean, const Tensor& std, Generator* gen = nullptr);
+Tensor normal(const Tensor& mean, double std, Generator* gen = nullptr);
+Tensor normal(double mean, const Tensor& std, Generator* gen = nullptr);
+Tensor normal(double mean, double std, const Shape& size, Dtype dtype = Dtype::Float32, Generator* gen = nullptr);
+Tensor rand_like(const Tensor& t, std::optional<Dtype> dtype = std::nullopt, Generator* gen = nullptr);
+Tensor randn_like(const Tensor& t, std::optional<Dtype> dtype = std::nullopt, Generator* gen = nullptr);
+Tensor randint_like(const Tensor& t, int64_t low, int64_t high, std::optional<Dtype> dtype = std::nullopt, Generator* gen = nullptr);
+Tensor& random_(Tensor& self, Generator* gen = nullptr);  // [0, 2^mantissa] for floats, [0, max] for integers
+Tensor bernoulli(const Tensor& input, double p, Generator* gen = nullptr);
+Tensor& cauchy_(Tensor& self, double median = 0, double sigma = 1, Generator* gen = nullptr);
+Tensor& log_normal_(Tensor& self, double mean = 1, double std = 2, Generator* gen = nullptr);
+Tensor& geometric_(Tensor& self, double p, Generator* gen = nullptr);
+Tensor poisson(const Tensor& rates, Generator* gen = nullptr);
 
 // ---------------------------------------------------------------- copy and conversion (ops/copy.cpp)
 Tensor& copy_(Tensor& self, const Tensor& src);  // broadcasts and casts src into self
@@ -358,6 +376,98 @@ inline Tensor operator+(const Scalar& a, const Tensor& b) { return add(wrap_scal
 inline Tensor operator-(const Scalar& a, const Tensor& b) { return sub(wrap_scalar(a), b); }
 inline Tensor operator*(const Scalar& a, const Tensor& b) { return mul(wrap_scalar(a), b); }
 inline Tensor operator/(const Scalar& a, const Tensor& b) { return div(wrap_scalar(a), b); }
+
+// ---------------------------------------------------------------- convolution, pooling, resampling (ops/conv.cpp, ops/pool.cpp, ops/resample.cpp)
+// Spatial parameters (stride, padding, ...) take one value per spatial dim or a single value for all.
+// Every op accepts a batched (N, C, *) or an unbatched (C, *) input like torch.
+// torch.convolution: weight (C_out, C_in/groups, *k) or, transposed, (C_in, C_out/groups, *k).
+Tensor convolution(const Tensor& input, const Tensor& weight, const Tensor& bias, const Shape& stride,
+                   const Shape& padding, const Shape& dilation, bool transposed, const Shape& output_padding,
+                   int64_t groups);
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), const Shape& stride = {1},
+              const Shape& padding = {0}, const Shape& dilation = {1}, int64_t groups = 1);
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), const Shape& stride = {1},
+              const Shape& padding = {0}, const Shape& dilation = {1}, int64_t groups = 1);
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), const Shape& stride = {1},
+              const Shape& padding = {0}, const Shape& dilation = {1}, int64_t groups = 1);
+// padding "same" (output size = input size; stride 1 only) or "valid" (no padding). A type of its own,
+// so that conv2d(x, w, b, {1}, {0}) stays unambiguous.
+struct PaddingMode {
+  std::string mode;
+  template <size_t N> PaddingMode(const char (&s)[N]) : mode(s) {}
+  explicit PaddingMode(std::string s) : mode(std::move(s)) {}
+};
+Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Shape& stride,
+              const PaddingMode& padding, const Shape& dilation = {1}, int64_t groups = 1);
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Shape& stride,
+              const PaddingMode& padding, const Shape& dilation = {1}, int64_t groups = 1);
+Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, const Shape& stride,
+              const PaddingMode& padding, const Shape& dilation = {1}, int64_t groups = 1);
+Tensor conv_transpose1d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), const Shape& stride = {1},
+                        const Shape& padding = {0}, const Shape& output_padding = {0}, int64_t groups = 1,
+                        const Shape& dilation = {1});
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), const Shape& stride = {1},
+                        const Shape& padding = {0}, const Shape& output_padding = {0}, int64_t groups = 1,
+                        const Shape& dilation = {1});
+Tensor conv_transpose3d(const Tensor& input, const Tensor& weight, const Tensor& bias = Tensor(), const Shape& stride = {1},
+                        const Shape& padding = {0}, const Shape& output_padding = {0}, int64_t groups = 1,
+                        const Shape& dilation = {1});
+// nn.functional.unfold / fold: (N, C, H, W) <-> (N, C * kh * kw, L) sliding blocks.
+Tensor im2col(const Tensor& input, const Shape& kernel_size, const Shape& dilation = {1}, const Shape& padding = {0},
+              const Shape& stride = {1});
+Tensor col2im(const Tensor& input, const Shape& output_size, const Shape& kernel_size, const Shape& dilation = {1},
+              const Shape& padding = {0}, const Shape& stride = {1});
+// Pooling over the last 1, 2 or 3 dims. An empty stride means stride = kernel_size.
+// max_pool*_with_indices returns (values, int64 indices into each flattened input plane).
+std::pair<Tensor, Tensor> max_pool1d_with_indices(const Tensor& input, const Shape& kernel_size, const Shape& stride = {},
+                                                  const Shape& padding = {0}, const Shape& dilation = {1},
+                                                  bool ceil_mode = false);
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, const Shape& kernel_size, const Shape& stride = {},
+                                                  const Shape& padding = {0}, const Shape& dilation = {1},
+                                                  bool ceil_mode = false);
+std::pair<Tensor, Tensor> max_pool3d_with_indices(const Tensor& input, const Shape& kernel_size, const Shape& stride = {},
+                                                  const Shape& padding = {0}, const Shape& dilation = {1},
+                                                  bool ceil_mode = false);
+Tensor max_pool1d(const Tensor& input, const Shape& kernel_size, const Shape& stride = {}, const Shape& padding = {0},
+                  const Shape& dilation = {1}, bool ceil_mode = false);
+Tensor max_pool2d(const Tensor& input, const Shape& kernel_size, const Shape& stride = {}, const Shape& padding = {0},
+                  const Shape& dilation = {1}, bool ceil_mode = false);
+Tensor max_pool3d(const Tensor& input, const Shape& kernel_size, const Shape& stride = {}, const Shape& padding = {0},
+                  const Shape& dilation = {1}, bool ceil_mode = false);
+Tensor avg_pool1d(const Tensor& input, const Shape& kernel_size, const Shape& stride = {}, const Shape& padding = {0},
+                  bool ceil_mode = false, bool count_include_pad = true);
+Tensor avg_pool2d(const Tensor& input, const Shape& kernel_size, const Shape& stride = {}, const Shape& padding = {0},
+                  bool ceil_mode = false, bool count_include_pad = true,
+                  std::optional<int64_t> divisor_override = std::nullopt);
+Tensor avg_pool3d(const Tensor& input, const Shape& kernel_size, const Shape& stride = {}, const Shape& padding = {0},
+                  bool ceil_mode = false, bool count_include_pad = true,
+                  std::optional<int64_t> divisor_override = std::nullopt);
+Tensor adaptive_avg_pool1d(const Tensor& input, const Shape& output_size);
+Tensor adaptive_avg_pool2d(const Tensor& input, const Shape& output_size);
+Tensor adaptive_avg_pool3d(const Tensor& input, const Shape& output_size);
+std::pair<Tensor, Tensor> adaptive_max_pool1d(const Tensor& input, const Shape& output_size);
+std::pair<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, const Shape& output_size);
+std::pair<Tensor, Tensor> adaptive_max_pool3d(const Tensor& input, const Shape& output_size);
+// Inverse of max pooling: zeros of the unpooled size with input scattered to indices.
+// output_size may be empty (the size the pool came from) or the spatial (or full) size wanted.
+Tensor max_unpool1d(const Tensor& input, const Tensor& indices, const Shape& kernel_size, const Shape& stride = {},
+                    const Shape& padding = {0}, const Shape& output_size = {});
+Tensor max_unpool2d(const Tensor& input, const Tensor& indices, const Shape& kernel_size, const Shape& stride = {},
+                    const Shape& padding = {0}, const Shape& output_size = {});
+Tensor max_unpool3d(const Tensor& input, const Tensor& indices, const Shape& kernel_size, const Shape& stride = {},
+                    const Shape& padding = {0}, const Shape& output_size = {});
+Tensor lp_pool1d(const Tensor& input, double norm_type, const Shape& kernel_size, const Shape& stride = {},
+                 bool ceil_mode = false);
+Tensor lp_pool2d(const Tensor& input, double norm_type, const Shape& kernel_size, const Shape& stride = {},
+                 bool ceil_mode = false);
+// nn.functional.interpolate: modes nearest, nearest-exact, linear, bilinear, bicubic, trilinear, area.
+// scale_factor holds one value per spatial dim or a single value.
+Tensor interpolate(const Tensor& input, const std::optional<Shape>& size = std::nullopt,
+                   const std::optional<std::vector<double>>& scale_factor = std::nullopt,
+                   const std::string& mode = "nearest", std::optional<bool> align_corners = std::nullopt,
+                   std::optional<bool> recompute_scale_factor = std::nullopt, bool antialias = false);
+Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor);
+Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor);
 
 }  // namespace ember
 

@@ -1,0 +1,343 @@
+// Pooling kernels over planes of up to three spatial dims. Planes are independent,
+// so threads split them and every result is computed by one thread in a fixed order.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "ember/core/parallel.h"
+#include "ember/ops/cpu/conv_kernels.h"
+
+namespace ember::cpu {
+
+namespace {
+
+template <class F> void visit_pool_dtype(Dtype d, F&& f) {
+  switch (d) {
+    case Dtype::Float32: return f(TypeTag<float>{});
+    case Dtype::Float64: return f(TypeTag<double>{});
+    case Dtype::Int8: return f(TypeTag<int8_t>{});
+    case Dtype::Int16: return f(TypeTag<int16_t>{});
+    case Dtype::Int32: return f(TypeTag<int32_t>{});
+    case Dtype::Int64: return f(TypeTag<int64_t>{});
+    case Dtype::UInt8: return f(TypeTag<uint8_t>{});
+    default: EMBER_FAIL("pool", "unsupported dtype ", dtype_name(d));
+  }
+}
+
+// Accumulator: double for floating types (float sums stay exact enough), int64 for integers.
+template <class T> using acc_t = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+
+template <class T> bool is_nan(T v) {
+  if constexpr (std::is_floating_point_v<T>) return std::isnan(v);
+  else return false;
+}
+
+// Splits planes over threads; the grain keeps small problems on one thread.
+template <class F> void for_planes(int64_t planes, int64_t work_per_plane, F&& f) {
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, work_per_plane));
+  parallel_for(0, planes, grain, [&](int64_t p0, int64_t p1) {
+    for (int64_t p = p0; p < p1; ++p) f(p);
+  });
+}
+
+// The [start, end) of input positions window o touches along one dim (dilation 1), before/after clipping.
+struct Window {
+  int64_t start, end;
+};
+
+template <class F> void for_each_output(const Dim3& out, F&& f) {
+  int64_t o = 0;
+  for (int64_t od = 0; od < out[0]; ++od)
+    for (int64_t oh = 0; oh < out[1]; ++oh)
+      for (int64_t ow = 0; ow < out[2]; ++ow, ++o) f(o, od, oh, ow);
+}
+
+// Avg-pool window along one dim, torch's rules: the divisor counts padding up to the padded edge.
+struct AvgWin {
+  int64_t start, end, padded_len;
+};
+inline AvgWin avg_window(int64_t o, int64_t k, int64_t s, int64_t p, int64_t in) {
+  int64_t st = o * s - p;
+  int64_t en = std::min(st + k, in + p);
+  int64_t len = en - st;
+  return {std::max<int64_t>(st, 0), std::min(en, in), len};
+}
+
+inline int64_t adaptive_start(int64_t o, int64_t in, int64_t out) { return (o * in) / out; }
+inline int64_t adaptive_end(int64_t o, int64_t in, int64_t out) { return ((o + 1) * in + out - 1) / out; }
+
+}  // namespace
+
+void max_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor& y, const Tensor& indices) {
+  visit_pool_dtype(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* X = static_cast<const T*>(x.raw_data());
+    T* Y = static_cast<T*>(y.raw_data());
+    int64_t* I = static_cast<int64_t*>(indices.raw_data());
+    // Geometry in locals: the compiler cannot keep fields of `g` in registers across the
+    // stores to y and indices (they might alias).
+    const int64_t D = g.in[0], H = g.in[1], W = g.in[2];
+    const int64_t in_sp = prod3(g.in), out_sp = prod3(g.out);
+    const Dim3 k = g.k, st = g.stride, pd = g.pad, dl = g.dil, out = g.out;
+    const T lowest = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
+                                                          : std::numeric_limits<T>::lowest();
+    // First in-range tap and the end of the window along one dim.
+    auto range = [](int64_t o, int64_t kk, int64_t s, int64_t p, int64_t d, int64_t n, int64_t& b, int64_t& e) {
+      b = o * s - p;
+      e = std::min(b + (kk - 1) * d + 1, n);
+      if (b < 0) b += ((-b + d - 1) / d) * d;
+    };
+    for_planes(g.planes, out_sp * prod3(k), [&](int64_t p) {
+      const T* xp = X + p * in_sp;
+      T* yp = Y + p * out_sp;
+      int64_t* ip = I + p * out_sp;
+      int64_t o = 0;
+      for (int64_t od = 0; od < out[0]; ++od) {
+        int64_t d0, d1;
+        range(od, k[0], st[0], pd[0], dl[0], D, d0, d1);
+        for (int64_t oh = 0; oh < out[1]; ++oh) {
+          int64_t h0, h1;
+          range(oh, k[1], st[1], pd[1], dl[1], H, h0, h1);
+          for (int64_t ow = 0; ow < out[2]; ++ow, ++o) {
+            int64_t w0, w1;
+            range(ow, k[2], st[2], pd[2], dl[2], W, w0, w1);
+            // torch's rule is "take v if v > max or v is NaN". Split into a NaN-ignoring max
+            // (vmaxss) and integer selects for the indices, so nothing branches on the data.
+            int64_t best = (d0 * H + h0) * W + w0, nan_at = 0;
+            T bv = lowest;
+            bool any_nan = false;
+            for (int64_t id = d0; id < d1; id += dl[0])
+              for (int64_t ih = h0; ih < h1; ih += dl[1]) {
+                const int64_t row = (id * H + ih) * W;
+                for (int64_t iw = w0; iw < w1; iw += dl[2]) {
+                  const T v = xp[row + iw];
+                  const bool gt = v > bv, nan = is_nan(v);
+                  best = gt ? row + iw : best;
+                  bv = std::max(bv, v);
+                  nan_at = nan ? row + iw : nan_at;
+                  any_nan |= nan;
+                }
+              }
+            if (any_nan) {
+              bv = std::numeric_limits<T>::quiet_NaN();
+              best = nan_at;
+            }
+            yp[o] = bv;
+            ip[o] = best;
+          }
+        }
+      }
+    });
+  });
+}
+
+void avg_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor& y, bool count_include_pad,
+                      int64_t divisor_override) {
+  visit_pool_dtype(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = acc_t<T>;
+    const T* X = static_cast<const T*>(x.raw_data());
+    T* Y = static_cast<T*>(y.raw_data());
+    const int64_t in_sp = prod3(g.in), out_sp = prod3(g.out);
+    for_planes(g.planes, out_sp * prod3(g.k), [&](int64_t p) {
+      const T* xp = X + p * in_sp;
+      T* yp = Y + p * out_sp;
+      for_each_output(g.out, [&](int64_t o, int64_t od, int64_t oh, int64_t ow) {
+        const int64_t oo[3] = {od, oh, ow};
+        AvgWin w[3];
+        int64_t pool_size = 1, count = 1;
+        for (int d = 0; d < 3; ++d) {
+          w[d] = avg_window(oo[d], g.k[d], g.stride[d], g.pad[d], g.in[d]);
+          pool_size *= w[d].padded_len;
+          count *= std::max<int64_t>(0, w[d].end - w[d].start);
+        }
+        if (count == 0) {
+          yp[o] = T(0);
+          return;
+        }
+        A sum = 0;
+        for (int64_t id = w[0].start; id < w[0].end; ++id)
+          for (int64_t ih = w[1].start; ih < w[1].end; ++ih) {
+            const T* row = xp + (id * g.in[1] + ih) * g.in[2];
+            for (int64_t iw = w[2].start; iw < w[2].end; ++iw) sum += A(row[iw]);
+          }
+        const int64_t div = divisor_override ? divisor_override : (count_include_pad ? pool_size : count);
+        yp[o] = T(sum / A(div));
+      });
+    });
+  });
+}
+
+void avg_pool_backward(const PoolGeom& g, const Tensor& gy, const Tensor& gx, bool count_include_pad,
+                       int64_t divisor_override) {
+  visit_pool_dtype(gy.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* GY = static_cast<const T*>(gy.raw_data());
+    T* GX = static_cast<T*>(gx.raw_data());
+    const int64_t in_sp = prod3(g.in), out_sp = prod3(g.out);
+    for_planes(g.planes, out_sp * prod3(g.k), [&](int64_t p) {
+      const T* gp = GY + p * out_sp;
+      T* xp = GX + p * in_sp;
+      for_each_output(g.out, [&](int64_t o, int64_t od, int64_t oh, int64_t ow) {
+        const int64_t oo[3] = {od, oh, ow};
+        AvgWin w[3];
+        int64_t pool_size = 1, count = 1;
+        for (int d = 0; d < 3; ++d) {
+          w[d] = avg_window(oo[d], g.k[d], g.stride[d], g.pad[d], g.in[d]);
+          pool_size *= w[d].padded_len;
+          count *= std::max<int64_t>(0, w[d].end - w[d].start);
+        }
+        if (count == 0) return;
+        const int64_t div = divisor_override ? divisor_override : (count_include_pad ? pool_size : count);
+        const T v = gp[o] / T(div);
+        for (int64_t id = w[0].start; id < w[0].end; ++id)
+          for (int64_t ih = w[1].start; ih < w[1].end; ++ih) {
+            T* row = xp + (id * g.in[1] + ih) * g.in[2];
+            for (int64_t iw = w[2].start; iw < w[2].end; ++iw) row[iw] += v;
+          }
+      });
+    });
+  });
+}
+
+void adaptive_avg_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor& y) {
+  visit_pool_dtype(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using A = acc_t<T>;
+    const T* X = static_cast<const T*>(x.raw_data());
+    T* Y = static_cast<T*>(y.raw_data());
+    const int64_t in_sp = prod3(g.in), out_sp = prod3(g.out);
+    for_planes(g.planes, in_sp + out_sp, [&](int64_t p) {
+      const T* xp = X + p * in_sp;
+      T* yp = Y + p * out_sp;
+      for_each_output(g.out, [&](int64_t o, int64_t od, int64_t oh, int64_t ow) {
+        const int64_t oo[3] = {od, oh, ow};
+        int64_t s[3], e[3], n = 1;
+        for (int d = 0; d < 3; ++d) {
+          s[d] = adaptive_start(oo[d], g.in[d], g.out[d]);
+          e[d] = adaptive_end(oo[d], g.in[d], g.out[d]);
+          n *= e[d] - s[d];
+        }
+        A sum = 0;
+        for (int64_t id = s[0]; id < e[0]; ++id)
+          for (int64_t ih = s[1]; ih < e[1]; ++ih) {
+            const T* row = xp + (id * g.in[1] + ih) * g.in[2];
+            for (int64_t iw = s[2]; iw < e[2]; ++iw) sum += A(row[iw]);
+          }
+        yp[o] = T(sum / A(n));
+      });
+    });
+  });
+}
+
+void adaptive_avg_pool_backward(const PoolGeom& g, const Tensor& gy, const Tensor& gx) {
+  visit_pool_dtype(gy.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* GY = static_cast<const T*>(gy.raw_data());
+    T* GX = static_cast<T*>(gx.raw_data());
+    const int64_t in_sp = prod3(g.in), out_sp = prod3(g.out);
+    for_planes(g.planes, in_sp + out_sp, [&](int64_t p) {
+      const T* gp = GY + p * out_sp;
+      T* xp = GX + p * in_sp;
+      for_each_output(g.out, [&](int64_t o, int64_t od, int64_t oh, int64_t ow) {
+        const int64_t oo[3] = {od, oh, ow};
+        int64_t s[3], e[3], n = 1;
+        for (int d = 0; d < 3; ++d) {
+          s[d] = adaptive_start(oo[d], g.in[d], g.out[d]);
+          e[d] = adaptive_end(oo[d], g.in[d], g.out[d]);
+          n *= e[d] - s[d];
+        }
+        const T v = gp[o] / T(n);
+        for (int64_t id = s[0]; id < e[0]; ++id)
+          for (int64_t ih = s[1]; ih < e[1]; ++ih) {
+            T* row = xp + (id * g.in[1] + ih) * g.in[2];
+            for (int64_t iw = s[2]; iw < e[2]; ++iw) row[iw] += v;
+          }
+      });
+    });
+  });
+}
+
+void adaptive_max_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor& y, const Tensor& indices) {
+  visit_pool_dtype(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* X = static_cast<const T*>(x.raw_data());
+    T* Y = static_cast<T*>(y.raw_data());
+    int64_t* I = static_cast<int64_t*>(indices.raw_data());
+    const int64_t in_sp = prod3(g.in), out_sp = prod3(g.out);
+    for_planes(g.planes, in_sp + out_sp, [&](int64_t p) {
+      const T* xp = X + p * in_sp;
+      T* yp = Y + p * out_sp;
+      int64_t* ip = I + p * out_sp;
+      for_each_output(g.out, [&](int64_t o, int64_t od, int64_t oh, int64_t ow) {
+        const int64_t oo[3] = {od, oh, ow};
+        int64_t s[3], e[3];
+        for (int d = 0; d < 3; ++d) {
+          s[d] = adaptive_start(oo[d], g.in[d], g.out[d]);
+          e[d] = adaptive_end(oo[d], g.in[d], g.out[d]);
+        }
+        // the same rule and branch-free form as max_pool_forward
+        int64_t best = (s[0] * g.in[1] + s[1]) * g.in[2] + s[2], nan_at = 0;
+        T bv = -std::numeric_limits<T>::infinity();
+        bool any_nan = false;
+        for (int64_t id = s[0]; id < e[0]; ++id)
+          for (int64_t ih = s[1]; ih < e[1]; ++ih)
+            for (int64_t iw = s[2]; iw < e[2]; ++iw) {
+              const int64_t idx = (id * g.in[1] + ih) * g.in[2] + iw;
+              const T v = xp[idx];
+              const bool gt = v > bv, nan = is_nan(v);
+              best = gt ? idx : best;
+              bv = std::max(bv, v);
+              nan_at = nan ? idx : nan_at;
+              any_nan |= nan;
+            }
+        if (any_nan) {
+          bv = std::numeric_limits<T>::quiet_NaN();
+          best = nan_at;
+        }
+        yp[o] = bv;
+        ip[o] = best;
+      });
+    });
+  });
+}
+
+void plane_scatter(const Tensor& src, const Tensor& idx, const Tensor& dst, int64_t planes, bool accumulate) {
+  visit_pool_dtype(src.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* S = static_cast<const T*>(src.raw_data());
+    const int64_t* I = static_cast<const int64_t*>(idx.raw_data());
+    T* D = static_cast<T*>(dst.raw_data());
+    const int64_t n = planes ? src.numel() / planes : 0, m = planes ? dst.numel() / planes : 0;
+    for_planes(planes, n, [&](int64_t p) {
+      const T* sp = S + p * n;
+      const int64_t* ip = I + p * n;
+      T* dp = D + p * m;
+      for (int64_t j = 0; j < n; ++j) {
+        const int64_t i = ip[j];
+        EMBER_CHECK(i >= 0 && i < m, "max_unpool", "Found an invalid max index: ", i, " (output volumes are of size ", m, ")");
+        if (accumulate) dp[i] += sp[j];
+        else dp[i] = sp[j];
+      }
+    });
+  });
+}
+
+void plane_gather(const Tensor& src, const Tensor& idx, const Tensor& dst, int64_t planes) {
+  visit_pool_dtype(src.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    const T* S = static_cast<const T*>(src.raw_data());
+    const int64_t* I = static_cast<const int64_t*>(idx.raw_data());
+    T* D = static_cast<T*>(dst.raw_data());
+    const int64_t n = planes ? dst.numel() / planes : 0, m = planes ? src.numel() / planes : 0;
+    for_planes(planes, n, [&](int64_t p) {
+      const T* sp = S + p * m;
+      const int64_t* ip = I + p * n;
+      T* dp = D + p * n;
+      for (int64_t j = 0; j < n; ++j) dp[j] = sp[ip[j]];
+    });
+  });
+}
+
+}  // namespace ember::cpu
