@@ -379,17 +379,36 @@ def test_ember_state_dict_into_torch_model_same_outputs():
     np.testing.assert_allclose(tm(torch.tensor(x)).detach().numpy(), to_numpy(em(ember.tensor(x))), rtol=1e-6, atol=1e-6)
 
 
-def test_torch_mlp_state_dict_into_ember_mlp():
+def _cnn(lib):
+    nn = lib.nn
+    return nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                         nn.Linear(16, 3))
+
+
+def test_torch_cnn_state_dict_into_ember_cnn():
     torch.manual_seed(0)
-    tm = torch.nn.Sequential(torch.nn.Linear(6, 5), torch.nn.ReLU(), torch.nn.Linear(5, 3))
-    em = _pending(lambda: ember.nn.Sequential(ember.nn.Linear(6, 5), ember.nn.ReLU(), ember.nn.Linear(5, 3)))
+    tm = _cnn(torch)
+    with torch.no_grad():
+        tm[1].running_mean.uniform_(-0.5, 0.5)
+        tm[1].running_var.uniform_(0.5, 1.5)
+    tm.eval()
+    em = _pending(lambda: _cnn(ember))
     em.load_state_dict(ember_load(torch_bytes(tm.state_dict())))
-    x = np.random.default_rng(3).standard_normal((2, 6)).astype(np.float32)
+    em.eval()
+    x = np.random.default_rng(3).standard_normal((2, 2, 4, 4)).astype(np.float32)
     out = _pending(lambda: em(ember.tensor(x)))
-    np.testing.assert_allclose(to_numpy(out), tm(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
-    back = torch_load(ember_bytes(em.state_dict()))
-    for k, v in tm.state_dict().items():
-        assert torch.equal(back[k], v)
+    np.testing.assert_allclose(to_numpy(out), tm(torch.tensor(x)).detach().numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_ember_cnn_state_dict_into_torch_cnn():
+    em = _pending(lambda: _cnn(ember))
+    em.eval()
+    tm = _cnn(torch)
+    tm.load_state_dict(torch_load(ember_bytes(em.state_dict())))
+    tm.eval()
+    x = np.random.default_rng(4).standard_normal((2, 2, 4, 4)).astype(np.float32)
+    out = _pending(lambda: em(ember.tensor(x)))
+    np.testing.assert_allclose(tm(torch.tensor(x)).detach().numpy(), to_numpy(out), rtol=1e-5, atol=1e-5)
 
 
 def _adam_after_steps(lib, state=None):
