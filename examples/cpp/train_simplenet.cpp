@@ -1,7 +1,10 @@
 // Trains the seed's SimpleNet on Fashion-MNIST from C++ only (no Python):
 // the same model, optimizer and batches as examples/fashion_mnist/train.py.
 //
-//   ./build/train_simplenet [data_dir] [epochs]
+//   ./build/train_simplenet [data_dir] [epochs] [weights.pt]
+//
+// With a third argument the trained weights are saved there as a PyTorch
+// state_dict: torch.load (or ember.load) reads it into the Python SimpleNet.
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -23,6 +26,7 @@ struct SimpleNet : nn::Module {
 int main(int argc, char** argv) {
   std::string root = argc > 1 ? argv[1] : "/usr/share/datasets/fashion-mnist";
   int epochs = argc > 2 ? std::stoi(argv[2]) : 5;
+  std::string weights = argc > 3 ? argv[3] : "";
   try {
     manual_seed(0);
     auto [x_train, y_train] = data::load_mnist(root, "train");
@@ -59,6 +63,10 @@ int main(int argc, char** argv) {
       double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       std::printf("\repoch %d: train loss %.4f  test accuracy %.2f%%  (%.1f s)\n", epoch, total / double(seen),
                   acc * 100, secs);
+    }
+    if (!weights.empty()) {
+      serialize::save_state_dict(model->state_dict(), weights);
+      std::printf("saved the weights to %s\n", weights.c_str());
     }
   } catch (const Error& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

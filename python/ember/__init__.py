@@ -56,5 +56,6 @@ preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last")
 
 from . import nn, optim, utils  # noqa: E402,F401
+from .serialization import save, load  # noqa: E402,F401
 
 __version__ = "0.1.0"

@@ -14,3 +14,5 @@
 #include "ember/ops/ops.h"
 #include "ember/ops/tensor_index.h"
 #include "ember/optim/optimizer.h"
+#include "ember/serialize/pt_file.h"
+#include "ember/serialize/safetensors.h"
