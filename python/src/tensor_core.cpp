@@ -36,7 +36,7 @@ Tensor to_impl(const Tensor& t, std::optional<Device> device, std::optional<Dtyp
 
 // Creation functions accept `size` as varargs or one sequence, plus torch's keyword options.
 template <class F> void def_creation(py::module_& m, const char* name, F make) {
-  m.def(name, [name, make](py::args args, std::optional<Dtype> dtype, std::optional<Device> device, bool requires_grad,
+  def_fn(m, name, [name, make](py::args args, std::optional<Dtype> dtype, std::optional<Device> device, bool requires_grad,
                            py::object, py::object, py::object) {
         if (device) check_device_available(*device, name);
         Tensor t = make(shape_from_args(args, name), dtype.value_or(default_dtype()));
@@ -48,7 +48,7 @@ template <class F> void def_creation(py::module_& m, const char* name, F make) {
 }
 
 template <class F> void def_like(py::module_& m, const char* name, F make) {
-  m.def(name, [name, make](const Tensor& t, std::optional<Dtype> dtype, std::optional<Device> device, bool requires_grad,
+  def_fn(m, name, [name, make](const Tensor& t, std::optional<Dtype> dtype, std::optional<Device> device, bool requires_grad,
                            py::object, py::object) {
         if (device) check_device_available(*device, name);
         Tensor r = make(t, dtype.value_or(t.dtype()));
