@@ -14,6 +14,7 @@ from ._tensor import Tensor
 from ._ops import *  # noqa: F401,F403
 from ._ops import __all__ as _ops_all
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_inference_mode_enabled  # noqa: F401
+from . import linalg  # noqa: F401  (torch.linalg)
 
 # dtype aliases as in torch
 float = float32

@@ -79,8 +79,12 @@ PyObject* nb_remainder(PyObject* a, PyObject* b) { return binary(a, b, "remainde
 PyObject* nb_matmul(PyObject* a, PyObject* b) {
   EMBER_PY_TRY
   if (!is_tensor(a) || !is_tensor(b)) Py_RETURN_NOTIMPLEMENTED;
-  Tensor r = matmul(unwrap(a), unwrap(b));
-  record("matmul", {unwrap(a), unwrap(b)}, r);
+  Tensor x = unwrap(a), y = unwrap(b), r;
+  {
+    pybind11::gil_scoped_release nogil;  // products can be long: let other Python threads run
+    r = matmul(x, y);
+  }
+  record("matmul", {x, y}, r);
   return wrap(std::move(r));
   EMBER_PY_CATCH(nullptr)
 }
