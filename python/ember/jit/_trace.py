@@ -279,7 +279,7 @@ def trace(func, example_inputs=None, optimize=None, check_trace=True, check_inpu
         graph = graph.run_passes(["optimize"])
     objects = {n: p for n, p in params + buffers}
     name = type(func).__name__ if isinstance(func, Module) else getattr(func, "__name__", "function")
-    traced = TracedModule(_C._jit_Module(graph), name=name, param_objects=objects)
+    traced = TracedModule(_C._JitModule(graph), name=name, param_objects=objects)
     if check_trace:
         eager_out = [t.detach().clone() for t in flat_out]
         sets = [(check_copies, eager_out)]

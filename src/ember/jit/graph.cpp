@@ -194,13 +194,15 @@ Value* Graph::find_parameter(const std::string& name) const {
 }
 
 void Graph::replace_all_uses(Value* from, Value* to) {
-  for (auto& n : nodes_)
+  for (auto& n : nodes_) {
+    if (!n) continue;  // a pass may have taken the node out already
     for (Arg& a : n->args) {
       if (a.kind == Arg::Kind::Value && a.value == from) a.value = to;
       if (a.kind == Arg::Kind::ValueList)
         for (Value*& v : a.list)
           if (v == from) v = to;
     }
+  }
   for (Value*& v : outputs_)
     if (v == from) v = to;
 }
@@ -296,6 +298,7 @@ std::unique_ptr<Graph> Graph::clone() const {
     Node* m = g->append_node(n->op, std::move(args), n->outputs.size());
     for (size_t i = 0; i < n->outputs.size(); ++i) {
       m->outputs[i]->meta = n->outputs[i]->meta;
+      m->outputs[i]->name = n->outputs[i]->name;
       map[n->outputs[i]] = m->outputs[i];
     }
     if (n->body) m->body = n->body->clone();

@@ -2,6 +2,7 @@
 #include "ember/jit/passes.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <unordered_map>
 #include <unordered_set>
@@ -145,10 +146,12 @@ struct Group {
 
 void fuse_elementwise(Graph& g) {
   auto& nodes = g.mutable_nodes();
-  std::unordered_map<const Value*, int64_t> uses;
-  for (const auto& n : nodes)
-    for (const Value* v : n->inputs()) uses[v]++;
-  for (const Value* v : g.outputs()) uses[v]++;
+  // users of each value (node indices); graph outputs count as a user outside every group
+  constexpr size_t kOutside = std::numeric_limits<size_t>::max();
+  std::unordered_map<const Value*, std::vector<size_t>> users;
+  for (size_t i = 0; i < nodes.size(); ++i)
+    for (const Value* v : nodes[i]->inputs()) users[v].push_back(i);
+  for (const Value* v : g.outputs()) users[v].push_back(kOutside);
 
   std::vector<std::shared_ptr<Group>> group_of(nodes.size());
   std::unordered_map<const Value*, size_t> producer;
@@ -164,20 +167,33 @@ void fuse_elementwise(Graph& g) {
     if (!fusible_here(n)) continue;
     auto grp = std::make_shared<Group>();
     grp->members.push_back(i);
-    std::unordered_map<const Value*, int64_t> own;
-    for (const Value* v : n.inputs()) own[v]++;
-    for (auto& [v, count] : own) {
-      auto p = producer.find(v);
-      if (p == producer.end() || !group_of[p->second] || group_of[p->second]->closed) continue;
-      if (uses[v] != count) continue;  // used elsewhere too: it must be materialised
-      auto other = group_of[p->second];
-      if (other == grp) continue;
-      for (size_t m : other->members) group_of[m] = grp;
-      grp->members.insert(grp->members.end(), other->members.begin(), other->members.end());
-      other->members.clear();
+    group_of[i] = grp;
+    std::unordered_set<size_t> in_group{i};
+    // Pull in the groups computing this group's inputs when nothing outside
+    // the group reads those values (so they need not be materialised).
+    for (bool changed = true; changed;) {
+      changed = false;
+      for (size_t k = 0; k < grp->members.size() && !changed; ++k) {
+        for (const Value* v : nodes[grp->members[k]]->inputs()) {
+          auto p = producer.find(v);
+          if (p == producer.end()) continue;
+          auto other = group_of[p->second];
+          if (!other || other == grp || other->closed) continue;
+          bool inside = true;
+          for (size_t u : users[v]) inside = inside && in_group.count(u);
+          if (!inside) continue;
+          for (size_t m : other->members) {
+            group_of[m] = grp;
+            in_group.insert(m);
+          }
+          grp->members.insert(grp->members.end(), other->members.begin(), other->members.end());
+          other->members.clear();
+          changed = true;
+          break;
+        }
+      }
     }
     std::sort(grp->members.begin(), grp->members.end());
-    group_of[i] = grp;
     open.push_back(grp);
   }
 
