@@ -16,6 +16,14 @@ Tensor target(A a) {
 
 Dtype dtype_or_default(A a, size_t i) { return a.has(i) ? a.dtype(i) : default_dtype(); }
 
+// zeros(*size, size=None, dtype=None, ...): the size comes as varargs or as
+// the keyword (recorded in that order); older bindings have no size keyword.
+// `first` is the varargs position; returns the size and where the dtype is.
+std::pair<Shape, size_t> creation_size(A a, size_t first, size_t n_without_keyword) {
+  if (a.size() > n_without_keyword) return {a.has(first + 1) ? a.shape(first + 1) : a.shape(first), first + 2};
+  return {a.shape(first), first + 1};
+}
+
 // to(dtype, non_blocking, copy, memory_format) / to(device, dtype, non_blocking, copy, memory_format) /
 // to(other, non_blocking, copy): the conversions are the dtype part (ember has one device).
 Tensor to_impl(A a) {
@@ -108,17 +116,29 @@ void register_misc_ops(Registry& r) {
     r.add(name, nullptr, kPassthrough);
 
   // ---- creation (sizes as recorded: an int list, dtype None = the default dtype)
-  r.add("zeros", [](A a) -> T { return {zeros(a.shape(0), dtype_or_default(a, 1))}; });
-  r.add("ones", [](A a) -> T { return {ones(a.shape(0), dtype_or_default(a, 1))}; });
-  r.add("empty", [](A a) -> T { return {empty(a.shape(0), dtype_or_default(a, 1))}; });
+  r.add("zeros", [](A a) -> T { auto [s, d] = creation_size(a, 0, 7); return {zeros(s, dtype_or_default(a, d))}; });
+  r.add("ones", [](A a) -> T { auto [s, d] = creation_size(a, 0, 7); return {ones(s, dtype_or_default(a, d))}; });
+  r.add("empty", [](A a) -> T { auto [s, d] = creation_size(a, 0, 7); return {empty(s, dtype_or_default(a, d))}; });
   r.add("full", [](A a) -> T { return {full(a.shape(0), a.scalar(1), a.opt_dtype(2))}; });
   r.add("zeros_like", [](A a) -> T { Tensor t = a.tensor(0); return {zeros_like(t, a.has(1) ? a.dtype(1) : t.dtype())}; });
   r.add("ones_like", [](A a) -> T { Tensor t = a.tensor(0); return {ones_like(t, a.has(1) ? a.dtype(1) : t.dtype())}; });
   r.add("empty_like", [](A a) -> T { Tensor t = a.tensor(0); return {empty_like(t, a.has(1) ? a.dtype(1) : t.dtype())}; });
   r.add("full_like", [](A a) -> T { return {full_like(a.tensor(0), a.scalar(1), a.opt_dtype(2))}; });
-  r.add("new_zeros", [](A a) -> T { Tensor t = a.tensor(0); return {zeros(a.shape(1), a.has(2) ? a.dtype(2) : t.dtype())}; });
-  r.add("new_ones", [](A a) -> T { Tensor t = a.tensor(0); return {ones(a.shape(1), a.has(2) ? a.dtype(2) : t.dtype())}; });
-  r.add("new_empty", [](A a) -> T { Tensor t = a.tensor(0); return {empty(a.shape(1), a.has(2) ? a.dtype(2) : t.dtype())}; });
+  r.add("new_zeros", [](A a) -> T {
+    Tensor t = a.tensor(0);
+    auto [s, d] = creation_size(a, 1, 5);
+    return {zeros(s, a.has(d) ? a.dtype(d) : t.dtype())};
+  });
+  r.add("new_ones", [](A a) -> T {
+    Tensor t = a.tensor(0);
+    auto [s, d] = creation_size(a, 1, 5);
+    return {ones(s, a.has(d) ? a.dtype(d) : t.dtype())};
+  });
+  r.add("new_empty", [](A a) -> T {
+    Tensor t = a.tensor(0);
+    auto [s, d] = creation_size(a, 1, 5);
+    return {empty(s, a.has(d) ? a.dtype(d) : t.dtype())};
+  });
   r.add("new_full", [](A a) -> T {
     Tensor t = a.tensor(0);
     return {full(a.shape(1), a.scalar(2), a.has(3) ? a.dtype(3) : t.dtype())};
