@@ -43,8 +43,8 @@ Shape size_from(const py::args& args, const py::object& size, const char* op) {
 }
 
 template <class F> void def_creation(py::module_& m, const char* name, F make) {
-  m.def(name, [name, make](py::args args, py::object size, std::optional<Dtype> dtype, std::optional<Device> device,
-                           bool requires_grad, py::object, py::object, py::object) {
+  def_fn(m, name, [name, make](py::args args, py::object size, std::optional<Dtype> dtype, std::optional<Device> device,
+                               bool requires_grad, py::object, py::object, py::object) {
         if (device) check_device_available(*device, name);
         Tensor t = make(size_from(args, size, name), dtype.value_or(default_dtype()));
         if (requires_grad) t.requires_grad_(true);
@@ -56,7 +56,7 @@ template <class F> void def_creation(py::module_& m, const char* name, F make) {
 }
 
 template <class F> void def_like(py::module_& m, const char* name, F make) {
-  m.def(name, [name, make](const Tensor& t, std::optional<Dtype> dtype, std::optional<Device> device, bool requires_grad,
+  def_fn(m, name, [name, make](const Tensor& t, std::optional<Dtype> dtype, std::optional<Device> device, bool requires_grad,
                            py::object, py::object) {
         if (device) check_device_available(*device, name);
         Tensor r = make(t, dtype.value_or(t.dtype()));
