@@ -223,7 +223,7 @@ PyObject* tensor_richcompare(PyObject* a, PyObject* b, int op) {
     case Py_GE: r = ge(*x, *y); name = "ge"; break;
     default: Py_RETURN_NOTIMPLEMENTED;
   }
-  record(name, {x, y}, r);
+  record(name, {*x, *y}, r);
   return wrap(std::move(r));
   EMBER_PY_CATCH(nullptr)
 }

@@ -366,9 +366,10 @@ def test_setitem_basic_grad(target):
 def test_setitem_broadcast_value_grad():
     a = np.random.default_rng(12).standard_normal((3, 4))
     e, t = ember.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
-    ve, vt = ember.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True), torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64, requires_grad=True)
+    ve = ember.tensor([1.0, 2.0, 3.0, 4.0], dtype=ember.float64, requires_grad=True)
+    vt = torch.tensor([1.0, 2.0, 3.0, 4.0], dtype=torch.float64, requires_grad=True)
     ye, yt = e.clone(), t.clone()
-    ye[ember.tensor([0, 2])] = ve.double()
+    ye[ember.tensor([0, 2])] = ve
     yt[torch.tensor([0, 2])] = vt
     g = np.ones(a.shape)
     check(list(grad([ye], [e, ve], [ember.tensor(g)])), list(grad([yt], [t, vt], [torch.tensor(g)])), rtol=1e-6, atol=1e-6)

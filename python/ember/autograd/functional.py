@@ -226,4 +226,4 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False, out
     res = jacobian(jac_func, t_inputs, create_graph=create_graph, strict=strict, vectorize=vectorize,
                    strategy=outer_jacobian_strategy)
     # jacobian of a tuple-returning function of a tuple: res[i][j] = d grad_i / d input_j
-    return res if is_in_tuple else res[0]
+    return res if is_in_tuple else res[0][0]
