@@ -96,7 +96,7 @@ def main():
             running += loss.item() * y.numel()
             seen += y.numel()
             if hasattr(bar, "set_postfix"):
-                bar.set_postfix(loss=f"{running / seen:.4f}")
+                bar.set_postfix(loss=f"{running / seen:.4f}", refresh=False)  # redrawn on tqdm's own interval
         acc = evaluate(model, test_loader)
         print(f"epoch {epoch}: train loss {running / seen:.4f}  test accuracy {acc * 100:.2f}%  "
               f"({time.perf_counter() - t0:.1f} s)", flush=True)
