@@ -112,6 +112,14 @@ EMBER_BINDINGS(shape, 20) {
   def_both(m, "swapdims", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); }, py::arg("dim0"), py::arg("dim1"));
   def_both(m, "swapaxes", [](const Tensor& t, int64_t a, int64_t b) { return transpose(t, a, b); }, py::arg("axis0"), py::arg("axis1"));
   def_both(m, "t", [](const Tensor& x) { return t(x); });
+  def_method("squeeze_", [](Tensor& t, std::optional<IntList> dim) -> Tensor {
+    return dim ? squeeze_(t, Dims(dim->begin(), dim->end())) : squeeze_(t);
+  }, py::arg("dim") = py::none());
+  def_method("unsqueeze_", [](Tensor& t, int64_t dim) -> Tensor { return unsqueeze_(t, dim); }, py::arg("dim"));
+  def_method("transpose_", [](Tensor& t, int64_t a, int64_t b) -> Tensor { return transpose_(t, a, b); }, py::arg("dim0"), py::arg("dim1"));
+  def_method("swapdims_", [](Tensor& t, int64_t a, int64_t b) -> Tensor { return transpose_(t, a, b); }, py::arg("dim0"), py::arg("dim1"));
+  def_method("swapaxes_", [](Tensor& t, int64_t a, int64_t b) -> Tensor { return transpose_(t, a, b); }, py::arg("axis0"), py::arg("axis1"));
+  def_method("t_", [](Tensor& x) -> Tensor { return t_(x); });
   def_property("T", [](const Tensor& x) {
     Dims rev;
     for (int64_t d = x.dim() - 1; d >= 0; --d) rev.push_back(d);

@@ -859,3 +859,28 @@ def test_inplace_on_view_of_non_contiguous_base():
     a_e, a_t = make((3, 4), "float64", requires_grad=True)
     check(run(ember, a_e), run(torch, a_t))
     check_grads([a_e], [a_t])
+
+
+def test_inplace_metadata_ops_against_torch():
+    import numpy as np
+    import torch
+    import ember
+    x = np.random.default_rng(5).standard_normal((2, 1, 3))
+    w = np.random.default_rng(6).standard_normal((3, 2, 1))
+    res = {}
+    for lib in (torch, ember):
+        a = lib.tensor(x, requires_grad=True)
+        b = a * 2
+        steps = [b.squeeze_(1), b.unsqueeze_(0), b.transpose_(0, 2), b.swapaxes_(1, 2), b.squeeze_()]
+        assert all(s is b for s in steps)
+        assert b._version == 5
+        (b.unsqueeze_(-1) * lib.tensor(w)).sum().backward()
+        c = lib.tensor(x[0]).t_()
+        res[lib] = (tuple(b.shape), type(b.grad_fn).__name__[:-1], a.grad.numpy(), tuple(c.shape), c.stride())
+        with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+            lib.tensor(x, requires_grad=True).squeeze_(1)
+        with pytest.raises(IndexError):
+            lib.zeros(2, 3).transpose_(0, 2)
+    t, e = res[torch], res[ember]
+    assert t[0] == e[0] and t[3:] == e[3:]
+    np.testing.assert_allclose(e[2], t[2])

@@ -2,6 +2,13 @@
 
 namespace ember {
 
+const char* scalar_type_name(Dtype d) {
+  static constexpr const char* names[] = {"Float", "Double", "Half", "BFloat16", "Char",
+                                          "Short", "Int",    "Long", "Byte",     "Bool"};
+  static_assert(sizeof(names) / sizeof(names[0]) == kNumDtypes);
+  return names[int(d)];
+}
+
 const char* dtype_name(Dtype d) {
   switch (d) {
 #define EMBER_CASE(t, e, n) case Dtype::e: return #n;

@@ -30,6 +30,8 @@ enum class Dtype : uint8_t {
 constexpr int kNumDtypes = 10;
 
 const char* dtype_name(Dtype d);  // "float32"
+// torch's ScalarType name, as its error messages spell it: "Float", "Long".
+const char* scalar_type_name(Dtype d);
 // Inline: it runs several times in every op.
 inline size_t itemsize(Dtype d) {
   static constexpr uint8_t sizes[] = {

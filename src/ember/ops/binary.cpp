@@ -56,7 +56,7 @@ bool integral_only(BinaryOp op) {
 }
 
 [[noreturn]] void not_implemented(const char* name, Dtype d) {
-  EMBER_FAIL(name, "\"", name, "_cpu\" not implemented for '", detail::torch_type_name(d), "'");
+  EMBER_FAIL(name, "\"", name, "_cpu\" not implemented for '", scalar_type_name(d), "'");
 }
 
 // The dtype the kernel computes in; refuses the dtypes torch has no kernel for.

@@ -259,9 +259,9 @@ Conv make_conv(const Tensor& input, const Tensor& weight, const Tensor& bias, co
   }
   const Dtype dt = input.dtype();
   EMBER_CHECK(dt != Dtype::Float16 && dt != Dtype::Bool, op, "\"", kernel_name(nd, transposed),
-              "\" not implemented for '", detail::scalar_type_name(dt), "'");
-  EMBER_CHECK(weight.dtype() == dt, op, "expected scalar type ", detail::scalar_type_name(dt), " but found ",
-              detail::scalar_type_name(weight.dtype()));
+              "\" not implemented for '", scalar_type_name(dt), "'");
+  EMBER_CHECK(weight.dtype() == dt, op, "expected scalar type ", scalar_type_name(dt), " but found ",
+              scalar_type_name(weight.dtype()));
   return c;
 }
 
@@ -438,7 +438,7 @@ int64_t blocks_along(int64_t in, int64_t k, int64_t d, int64_t p, int64_t s) {
 
 void check_block_dtype(const char* op, const char* kernel, Dtype d) {
   EMBER_CHECK(d == Dtype::Float32 || d == Dtype::Float64 || d == Dtype::BFloat16, op, "\"", kernel,
-              "\" not implemented for '", detail::scalar_type_name(d), "'");
+              "\" not implemented for '", scalar_type_name(d), "'");
 }
 
 }  // namespace

@@ -8,23 +8,6 @@
 
 namespace ember::detail {
 
-// torch's ScalarType names, as in "\"max_pool2d\" not implemented for 'Long'".
-inline const char* scalar_type_name(Dtype d) {
-  switch (d) {
-    case Dtype::Float32: return "Float";
-    case Dtype::Float64: return "Double";
-    case Dtype::Float16: return "Half";
-    case Dtype::BFloat16: return "BFloat16";
-    case Dtype::Int8: return "Char";
-    case Dtype::Int16: return "Short";
-    case Dtype::Int32: return "Int";
-    case Dtype::Int64: return "Long";
-    case Dtype::UInt8: return "Byte";
-    case Dtype::Bool: return "Bool";
-  }
-  return "?";
-}
-
 // C++ element type names, as torch prints a tensor's dtype() in some messages.
 inline const char* cpp_type_name(Dtype d) {
   switch (d) {

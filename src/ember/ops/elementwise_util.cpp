@@ -64,22 +64,6 @@ bool can_cast(Dtype from, Dtype to) {
   return true;
 }
 
-const char* torch_type_name(Dtype d) {
-  switch (d) {
-    case Dtype::Float32: return "Float";
-    case Dtype::Float64: return "Double";
-    case Dtype::Float16: return "Half";
-    case Dtype::BFloat16: return "BFloat16";
-    case Dtype::Int8: return "Char";
-    case Dtype::Int16: return "Short";
-    case Dtype::Int32: return "Int";
-    case Dtype::Int64: return "Long";
-    case Dtype::UInt8: return "Byte";
-    case Dtype::Bool: return "Bool";
-  }
-  return "?";
-}
-
 void check_scalar_fits(const char* op, double v, Dtype d) {
   if (!is_integral(d)) return;
   visit_integral(d, [&](auto tag) {
@@ -94,8 +78,8 @@ void check_scalar_fits(const char* op, double v, Dtype d) {
 void check_inplace_result(const char* op, const Tensor& self, const Shape& result_shape, Dtype result_dtype) {
   EMBER_CHECK(result_shape == self.sizes(), op, "output with shape ", shape_str(self.sizes()),
               " doesn't match the broadcast shape ", shape_str(result_shape));
-  EMBER_CHECK(can_cast(result_dtype, self.dtype()), op, "result type ", torch_type_name(result_dtype),
-              " can't be cast to the desired output type ", torch_type_name(self.dtype()));
+  EMBER_CHECK(can_cast(result_dtype, self.dtype()), op, "result type ", scalar_type_name(result_dtype),
+              " can't be cast to the desired output type ", scalar_type_name(self.dtype()));
   if (is_non_overlapping_and_dense(self)) return;
   for (int64_t d = 0; d < self.dim(); ++d)
     EMBER_CHECK(!(self.strides()[d] == 0 && self.sizes()[d] > 1), op,

@@ -11,8 +11,6 @@ Tensor cast_nograd(const Tensor& t, Dtype dtype);
 Tensor empty_elementwise(const Shape& shape, Dtype dtype, const Tensor& like);
 // torch.can_cast: may a value of dtype `from` be written into `to` by an in-place op?
 bool can_cast(Dtype from, Dtype to);
-// torch's name of a dtype in its error messages ("Float", "Long").
-const char* torch_type_name(Dtype d);
 // A number parameter converted to an integer dtype must be in its range (torch's checked conversion).
 void check_scalar_fits(const char* op, double v, Dtype d);
 // Checks for in-place elementwise ops: result shape and dtype fit self, and self

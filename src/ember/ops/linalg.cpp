@@ -23,23 +23,6 @@ using autograd::save;
 
 namespace {
 
-// torch's ScalarType names, which its dtype messages use
-const char* scalar_type_name(Dtype d) {
-  switch (d) {
-    case Dtype::Float32: return "Float";
-    case Dtype::Float64: return "Double";
-    case Dtype::Float16: return "Half";
-    case Dtype::BFloat16: return "BFloat16";
-    case Dtype::Int8: return "Char";
-    case Dtype::Int16: return "Short";
-    case Dtype::Int32: return "Int";
-    case Dtype::Int64: return "Long";
-    case Dtype::UInt8: return "Byte";
-    case Dtype::Bool: return "Bool";
-  }
-  return "?";
-}
-
 std::string dims_x(const Shape& s) {
   std::string r;
   for (size_t i = 0; i < s.size(); ++i) r += (i ? "x" : "") + std::to_string(s[i]);

@@ -277,6 +277,12 @@ Tensor unsqueeze(const Tensor& t, int64_t dim);
 Tensor transpose(const Tensor& t, int64_t d0, int64_t d1);
 Tensor t(const Tensor& t);  // 2-D transpose (0-D/1-D unchanged)
 Tensor mT(const Tensor& t);  // transpose of the last two dims
+// In-place metadata versions: t takes the view's geometry (same storage).
+Tensor& squeeze_(Tensor& t);
+Tensor& squeeze_(Tensor& t, const Dims& dims);
+Tensor& unsqueeze_(Tensor& t, int64_t dim);
+Tensor& transpose_(Tensor& t, int64_t d0, int64_t d1);
+Tensor& t_(Tensor& t);
 Tensor permute(const Tensor& t, const Dims& dims);
 Tensor movedim(const Tensor& t, const Dims& src, const Dims& dst);
 Tensor expand(const Tensor& t, const Shape& shape);  // -1 keeps a size

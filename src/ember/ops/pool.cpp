@@ -170,7 +170,7 @@ void check_pool_input(const char* op, const Tensor& input, int nd) {
 void check_float_dtype(const char* op, Dtype d, bool allow_int = false) {
   bool ok = d == Dtype::Float32 || d == Dtype::Float64 || d == Dtype::BFloat16 ||
             (allow_int && is_integral(d));
-  EMBER_CHECK(ok, op, "\"", op, "\" not implemented for '", detail::scalar_type_name(d), "'");
+  EMBER_CHECK(ok, op, "\"", op, "\" not implemented for '", scalar_type_name(d), "'");
 }
 
 Pool make_pool(const char* op, const Tensor& input, int nd, const Shape& kernel_size, const Shape& stride_in,
@@ -300,7 +300,7 @@ Tensor max_unpool_nd(const char* op, int nd, const Tensor& input, const Tensor& 
   EMBER_CHECK(input.dim() == nd + 1 || input.dim() == nd + 2, op, "Expected ", nd + 1, "D or ", nd + 2,
               "D (batch mode) tensor for input, but got: ", shape_str(input.sizes()));
   EMBER_CHECK(indices.dtype() == Dtype::Int64, op, "elements in indices should be type int64 but got: ",
-              detail::scalar_type_name(indices.dtype()));
+              scalar_type_name(indices.dtype()));
   EMBER_CHECK(indices.sizes() == input.sizes(), op, "Expected shape of indices to be same as that of the input tensor (",
               shape_str(input.sizes()), ") but got indices tensor with shape: ", shape_str(indices.sizes()));
   check_float_dtype(op, input.dtype(), true);

@@ -17,25 +17,8 @@ namespace ember {
 
 namespace {
 
-// torch's scalar type names, for messages that mirror its dispatch errors.
-const char* torch_type_name(Dtype d) {
-  switch (d) {
-    case Dtype::Float32: return "Float";
-    case Dtype::Float64: return "Double";
-    case Dtype::Float16: return "Half";
-    case Dtype::BFloat16: return "BFloat16";
-    case Dtype::Int8: return "Char";
-    case Dtype::Int16: return "Short";
-    case Dtype::Int32: return "Int";
-    case Dtype::Int64: return "Long";
-    case Dtype::UInt8: return "Byte";
-    case Dtype::Bool: return "Bool";
-  }
-  return "?";
-}
-
 [[noreturn]] void not_implemented_for(const char* op, const char* kernel, Dtype d) {
-  EMBER_FAIL(op, "\"", kernel, "\" not implemented for '", torch_type_name(d), "'");
+  EMBER_FAIL(op, "\"", kernel, "\" not implemented for '", scalar_type_name(d), "'");
 }
 void require_floating(const Tensor& t, const char* op, const char* kernel) {
   if (!is_floating(t.dtype())) not_implemented_for(op, kernel, t.dtype());
@@ -147,7 +130,7 @@ Tensor& uniform_(Tensor& self, double from, double to, Generator* gen) {
     EMBER_CHECK(from <= to, "uniform_", "uniform_ expects to return a [from, to) range, but found from=", from,
                 " > to=", to);
     EMBER_CHECK(to - from <= hi, "uniform_", "uniform_ expects to-from <= std::numeric_limits<",
-                torch_type_name(self.dtype()), ">::max(), but found to=", to, " and from=", from,
+                scalar_type_name(self.dtype()), ">::max(), but found to=", to, " and from=", from,
                 " which result in to-from to exceed the limit");
   });
   cpu::uniform_kernel(self, from, to, generator_or_default(gen));
@@ -284,7 +267,7 @@ Tensor& bernoulli_(Tensor& self, const Tensor& p, Generator* gen) {
 
 Tensor bernoulli(const Tensor& p, Generator* gen) {
   EMBER_CHECK(is_floating(p.dtype()), "bernoulli", "\"bernoulli_tensor_cpu_p_\" not implemented for '",
-              torch_type_name(p.dtype()), "'");
+              scalar_type_name(p.dtype()), "'");
   Tensor out = empty(p.sizes(), p.dtype());  // torch allocates a contiguous result
   {
     autograd::NoGradGuard ng;
@@ -432,7 +415,7 @@ Tensor as_rows(const Tensor& t) {
 Tensor multinomial(const Tensor& probs, int64_t n_sample, bool replacement, Generator* gen) {
   EMBER_CHECK(probs.dim() > 0 && probs.dim() <= 2, "multinomial", "prob_dist must be 1 or 2 dim");
   EMBER_CHECK(is_floating(probs.dtype()), "multinomial",
-              "multinomial only supports floating-point dtypes for input, got: ", torch_type_name(probs.dtype()));
+              "multinomial only supports floating-point dtypes for input, got: ", scalar_type_name(probs.dtype()));
   EMBER_CHECK(n_sample > 0, "multinomial", "cannot sample n_sample <= 0 samples");
   const int64_t cats = probs.size(-1);
   EMBER_CHECK(replacement || n_sample <= cats, "multinomial",

@@ -93,7 +93,7 @@ Tensor mean(const Tensor& t, const Dims& dims, bool keepdim, std::optional<Dtype
   Dtype out_dtype = dtype.value_or(t.dtype());
   EMBER_CHECK(is_floating(out_dtype), "",
               "mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ",
-              torch_name(out_dtype));
+              scalar_type_name(out_dtype));
   const int64_t n = reduced_numel(t.sizes(), m);
   Tensor out = run(ReduceOp::Mean, input_for(t, out_dtype), m, keepdim, out_dtype, double(n));
   if (needs_grad(t))
@@ -119,7 +119,7 @@ Tensor nansum(const Tensor& t, const Dims& dims, bool keepdim, std::optional<Dty
 
 Tensor nanmean(const Tensor& t, const Dims& dims, bool keepdim, std::optional<Dtype> dtype) {
   EMBER_CHECK(is_floating(t.dtype()), "", "nanmean(): expected input to have floating point dtype but got ",
-              torch_name(t.dtype()));
+              scalar_type_name(t.dtype()));
   dim_mask(dims, t.dim(), "nanmean");
   Tensor count = sum(eq(t, t), dims, keepdim);  // the non-NaN elements
   return div(nansum(t, dims, keepdim, dtype), count);

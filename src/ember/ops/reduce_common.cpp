@@ -67,22 +67,6 @@ void check_nonempty_dims(const char* op, const Tensor& t, const Mask& m) {
     EMBER_CHECK_INDEX(!m[d] || t.sizes()[d] != 0, "", op, "(): Expected reduction dim ", d, " to have non-zero size.");
 }
 
-const char* torch_name(Dtype d) {
-  switch (d) {
-    case Dtype::Float32: return "Float";
-    case Dtype::Float64: return "Double";
-    case Dtype::Float16: return "Half";
-    case Dtype::BFloat16: return "BFloat16";
-    case Dtype::Int8: return "Char";
-    case Dtype::Int16: return "Short";
-    case Dtype::Int32: return "Int";
-    case Dtype::Int64: return "Long";
-    case Dtype::UInt8: return "Byte";
-    case Dtype::Bool: return "Bool";
-  }
-  return "?";
-}
-
 namespace {
 // Strides that let t be seen with `shape` without a copy: when only size-1
 // dims differ, or when t is contiguous.

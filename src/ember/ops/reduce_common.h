@@ -27,8 +27,6 @@ Tensor run(cpu::ReduceOp op, const Tensor& in, const Mask& m, bool keepdim, Dtyp
 // first reduced dim of size 0, like torch.
 void check_nonempty_dims(const char* op, const Tensor& t, const Mask& m);
 
-// torch's short names of dtypes in error messages ("Long", "Float", ...).
-const char* torch_name(Dtype d);
 
 // t with `shape` (same numel), a view where strides allow (always when only
 // size-1 dims change), else a contiguous copy. Differentiable.

@@ -71,7 +71,7 @@ Tensor upsample(const Tensor& input, Interp mode, const char* op, const Shape& o
   const int nd = int(input.dim()) - 2;
   Dtype dt = input.dtype();
   EMBER_CHECK(dt == Dtype::Float32 || dt == Dtype::Float64 || dt == Dtype::BFloat16, op, "\"", op,
-              "\" not implemented for '", detail::scalar_type_name(dt), "'");
+              "\" not implemented for '", scalar_type_name(dt), "'");
   Resample R;
   R.mode = mode;
   R.node = node_name(mode, nd);

@@ -120,7 +120,7 @@ std::pair<Tensor, Tensor> cummax(const Tensor& t, int64_t dim) { return cum_extr
 std::pair<Tensor, Tensor> cummin(const Tensor& t, int64_t dim) { return cum_extreme(false, t, dim); }
 
 Tensor logcumsumexp(const Tensor& t, int64_t dim) {
-  EMBER_CHECK(is_floating(t.dtype()), "", "\"logcumsumexp_out_cpu\" not implemented for '", torch_name(t.dtype()), "'");
+  EMBER_CHECK(is_floating(t.dtype()), "", "\"logcumsumexp_out_cpu\" not implemented for '", scalar_type_name(t.dtype()), "'");
   return logcumsumexp_dir(t, wrap_dim(dim, t.dim(), "logcumsumexp"), false);
 }
 

@@ -20,7 +20,7 @@ Tensor softmax_impl(bool log, const Tensor& t, int64_t dim, std::optional<Dtype>
   const int64_t d = wrap_dim(dim, t.dim(), log ? "log_softmax" : "softmax");
   const Dtype dt = dtype.value_or(t.dtype());
   EMBER_CHECK(is_floating(dt), "", "\"", log ? "log_softmax_lastdim_kernel_impl" : "softmax_lastdim_kernel_impl",
-              "\" not implemented for '", torch_name(dt), "'");
+              "\" not implemented for '", scalar_type_name(dt), "'");
   Tensor in = t;
   if (t.dtype() != dt || !t.is_contiguous()) {
     in = empty(t.sizes(), dt);

@@ -193,11 +193,11 @@ std::pair<Tensor, Tensor> std_mean(const Tensor& t, const Dims& dims, double cor
 // ---------------------------------------------------------------- norms
 Tensor vector_norm(const Tensor& t, double ord, const Dims& dims, bool keepdim, std::optional<Dtype> dtype) {
   EMBER_CHECK(is_floating(t.dtype()), "", "linalg.vector_norm: Expected a floating point or complex tensor as input. Got ",
-              torch_name(t.dtype()));
+              scalar_type_name(t.dtype()));
   if (dtype)
     EMBER_CHECK(promote_types(t.dtype(), *dtype) == *dtype, "", "linalg.vector_norm: the dtype of the input (",
-                torch_name(t.dtype()), ") should be convertible without narrowing to the specified dtype (",
-                torch_name(*dtype), ")");
+                scalar_type_name(t.dtype()), ") should be convertible without narrowing to the specified dtype (",
+                scalar_type_name(*dtype), ")");
   Mask m = dim_mask(dims, t.dim(), "linalg.vector_norm");
   if (std::isinf(ord)) {
     const char* which = ord > 0 ? "inf" : "-inf";
@@ -228,7 +228,7 @@ Tensor vector_norm(const Tensor& t, double ord, const Dims& dims, bool keepdim, 
 
 Tensor norm(const Tensor& t, const std::optional<Scalar>& p, const Dims& dims, bool keepdim, std::optional<Dtype> dtype) {
   EMBER_CHECK(is_floating(t.dtype()), "", "norm(): input dtype should be either floating point or complex. Got ",
-              torch_name(t.dtype()), " instead.");
+              scalar_type_name(t.dtype()), " instead.");
   const double ord = p ? p->to_double() : 2.0;
   if (std::isinf(ord)) {
     // torch.norm (unlike linalg.vector_norm) answers 0 for an empty slice
@@ -242,7 +242,7 @@ Tensor matrix_norm(const Tensor& t, const std::string& ord, const Dims& dims, bo
   EMBER_CHECK(t.dim() >= 2, "", "linalg.matrix_norm: The input tensor A must have at least 2 dimensions.");
   EMBER_CHECK(dims.size() == 2, "", "linalg.matrix_norm: dim must be a 2-tuple. Got ", dims.size(), " dims");
   EMBER_CHECK(is_floating(t.dtype()), "", "linalg.matrix_norm: Expected a floating point or complex tensor as input. Got ",
-              torch_name(t.dtype()));
+              scalar_type_name(t.dtype()));
   dim_mask(dims, t.dim(), "linalg.matrix_norm");
   if (ord == "fro") return vector_norm(t, 2, dims, keepdim);
   if (ord == "nuc") EMBER_NOT_SUPPORTED("linalg.matrix_norm", "the nuclear norm needs an SVD, which is not supported yet");
@@ -254,7 +254,7 @@ Tensor matrix_norm(const Tensor& t, double ord, const Dims& dims, bool keepdim) 
   EMBER_CHECK(t.dim() >= 2, "", "linalg.matrix_norm: The input tensor A must have at least 2 dimensions.");
   EMBER_CHECK(dims.size() == 2, "", "linalg.matrix_norm: dim must be a 2-tuple. Got ", dims.size(), " dims");
   EMBER_CHECK(is_floating(t.dtype()), "", "linalg.matrix_norm: Expected a floating point or complex tensor as input. Got ",
-              torch_name(t.dtype()));
+              scalar_type_name(t.dtype()));
   dim_mask(dims, t.dim(), "linalg.matrix_norm");
   if (std::abs(ord) == 2) EMBER_NOT_SUPPORTED("linalg.matrix_norm", "ord=", ord, " needs an SVD, which is not supported yet");
   EMBER_CHECK(std::abs(ord) == 1 || std::isinf(ord), "", "linalg.matrix_norm: Order ", ord, " not supported.");

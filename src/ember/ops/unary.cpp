@@ -34,7 +34,7 @@ Dtype compute_dtype(const char* name, Dtype in, Rule rule) {
       EMBER_CHECK(in != Dtype::Bool, name, "\"", name, "_cpu\" not implemented for 'Bool'");
       return in;
     case Rule::FloatOnly:
-      EMBER_CHECK(is_floating(in), name, "\"", name, "_cpu\" not implemented for '", detail::torch_type_name(in),
+      EMBER_CHECK(is_floating(in), name, "\"", name, "_cpu\" not implemented for '", scalar_type_name(in),
                   "' (expected a floating point tensor)");
       return in;
   }
@@ -226,12 +226,12 @@ Tensor& logical_not_(Tensor& self) {  // writes 0/1 in self's dtype
 }
 Tensor bitwise_not(const Tensor& t) {
   EMBER_CHECK(!is_floating(t.dtype()), "bitwise_not", "\"bitwise_not_cpu\" not implemented for '",
-              detail::torch_type_name(t.dtype()), "'");
+              scalar_type_name(t.dtype()), "'");
   return unary_forward("bitwise_not", UnaryOp::BitwiseNot, t, Rule::Keep);
 }
 Tensor& bitwise_not_(Tensor& self) {
   EMBER_CHECK(!is_floating(self.dtype()), "bitwise_not_", "\"bitwise_not_cpu\" not implemented for '",
-              detail::torch_type_name(self.dtype()), "'");
+              scalar_type_name(self.dtype()), "'");
   autograd::check_inplace(self, "bitwise_not_");
   cpu::unary_kernel(UnaryOp::BitwiseNot, self, self);
   self.bump_version();
@@ -253,7 +253,7 @@ EMBER_PREDICATE(signbit, Signbit, Predicate)
 Tensor round(const Tensor& t, int64_t decimals) {
   if (!is_floating(t.dtype())) {  // integers are already round: a copy (torch has no decimals for them)
     EMBER_CHECK(t.dtype() != Dtype::Bool && decimals == 0, "round", "\"round_cpu\" not implemented for '",
-                detail::torch_type_name(t.dtype()), "'");
+                scalar_type_name(t.dtype()), "'");
     return clone(t);
   }
   UnaryParams p;

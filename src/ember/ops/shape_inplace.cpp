@@ -1,0 +1,39 @@
+// torch's in-place metadata ops (squeeze_, unsqueeze_, transpose_, t_): the tensor
+// takes the geometry of the matching view of itself and keeps its storage.
+#include "ember/autograd/function.h"
+#include "ember/autograd/meta.h"
+#include "ember/ops/ops.h"
+
+namespace ember {
+
+namespace {
+
+// `view` is a view of `self`. Under autograd, self's history becomes the view's,
+// so the gradient flows back through the view op's own derivative.
+Tensor& take_geometry(Tensor& self, const Tensor& view, const char* op) {
+  autograd::check_inplace(self, op);
+  TensorImpl* s = self.impl();
+  const TensorImpl* v = view.impl();
+  s->sizes = v->sizes;
+  s->strides = v->strides;
+  s->offset = v->offset;
+  s->refresh();
+  self.bump_version();
+  if (auto* vm = autograd::meta_if(view); vm && vm->grad_fn) {
+    auto& m = autograd::meta(self);
+    m.grad_fn = vm->grad_fn;
+    m.output_nr = vm->output_nr;
+    m.attr_version = self.version();
+  }
+  return self;
+}
+
+}  // namespace
+
+Tensor& squeeze_(Tensor& t) { return take_geometry(t, squeeze(t), "squeeze_"); }
+Tensor& squeeze_(Tensor& t, const Dims& dims) { return take_geometry(t, squeeze(t, dims), "squeeze_"); }
+Tensor& unsqueeze_(Tensor& t, int64_t dim) { return take_geometry(t, unsqueeze(t, dim), "unsqueeze_"); }
+Tensor& transpose_(Tensor& t, int64_t d0, int64_t d1) { return take_geometry(t, transpose(t, d0, d1), "transpose_"); }
+Tensor& t_(Tensor& x) { return take_geometry(x, t(x), "t_"); }
+
+}  // namespace ember
