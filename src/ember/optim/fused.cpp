@@ -239,8 +239,13 @@ void nadam(const TensorList& params, const TensorList& grads, const TensorList& 
     double bc2 = 1 - std::pow(o.beta2, step);
     double mu = o.beta1 * (1. - 0.5 * std::pow(0.96, step * o.momentum_decay));
     double mu_next = o.beta1 * (1. - 0.5 * std::pow(0.96, (step + 1) * o.momentum_decay));
-    mu_products[i] *= mu;
-    double mu_prod = mu_products[i], mu_prod_next = mu_prod * mu_next;
+    // torch keeps mu_product in a float32 tensor, so the running product is rounded to
+    // float32 at every multiplication; torch 1.13 also multiplies mu in twice for the
+    // next product (mu_product * mu * mu_next). Both are reproduced so trajectories match.
+    float mu_prod_f = float(mu_products[i]) * float(mu);
+    float mu_prod_next_f = (mu_prod_f * float(mu)) * float(mu_next);
+    mu_products[i] = mu_prod_f;
+    double mu_prod = mu_prod_f, mu_prod_next = mu_prod_next_f;
     dispatch("nadam", p.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T b1 = T(o.beta1), b2 = T(o.beta2), omb1 = T(1 - o.beta1), omb2 = T(1 - o.beta2), eps = T(o.eps);
