@@ -409,3 +409,36 @@ def test_lbfgs_errors():
         opt = lib.optim.LBFGS([w])
         with pytest.raises(TypeError):
             opt.step()
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam",
+                                  "RAdam"])
+def test_bfloat16_parameters(name):
+    """Reduced-precision parameters: ember computes each update in float32 and rounds once; torch rounds
+    after every op, so the trajectories agree to bfloat16 precision, and the state keeps the parameter's dtype."""
+    res = []
+    for lib in (ember, torch):
+        p = lib.tensor(W0.copy(), dtype=lib.bfloat16, requires_grad=True)
+        opt = getattr(lib.optim, name)([p], lr=0.05 if name != "Adadelta" else 50.0)
+        for k in range(3):
+            p.grad = lib.tensor(np.cos(W0 * (k + 1)), dtype=lib.bfloat16)
+            opt.step()
+        assert p.dtype == lib.bfloat16
+        for v in opt.state[p].values():
+            if isinstance(v, (ember.Tensor, torch.Tensor)) and v.dim() > 0:
+                assert v.dtype == lib.bfloat16
+        res.append(p.detach().float().numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=3e-2, atol=3e-2)
+    assert not np.allclose(res[0], W0, atol=1e-2)
+
+
+def test_float16_sgd_matches_torch():
+    res = []
+    for lib in (ember, torch):
+        p = lib.tensor(W0.copy(), dtype=lib.float16, requires_grad=True)
+        opt = lib.optim.SGD([p], lr=0.1, momentum=0.9)
+        for k in range(3):
+            p.grad = lib.tensor(np.cos(W0 * (k + 1)), dtype=lib.float16)
+            opt.step()
+        res.append(p.detach().float().numpy())
+    np.testing.assert_allclose(res[0], res[1], rtol=5e-3, atol=5e-3)

@@ -21,15 +21,16 @@ void check_list(const char* op, const TensorList& params, const TensorList& othe
 }
 
 // Runs f(ptrs..., begin, end) over the elements of parameter i. Non-contiguous
-// tensors are updated through contiguous copies written back afterwards.
+// tensors, and float16/bfloat16 ones (computed in float32), are updated through
+// contiguous copies written back (and rounded) afterwards.
 template <class T, class F> void for_elements(std::initializer_list<Tensor> ts, F f) {
   std::vector<Tensor> work;
   std::vector<bool> copied;
   for (const Tensor& t : ts) {
     if (!t.defined()) { work.emplace_back(); copied.push_back(false); continue; }
-    bool c = t.is_contiguous();
-    work.push_back(c ? t : contiguous(t.detach()));
-    copied.push_back(!c);
+    bool direct = t.is_contiguous() && t.dtype() == dtype_of<T>;
+    work.push_back(direct ? t : contiguous(to_dtype(t.detach(), dtype_of<T>, /*copy=*/true)));
+    copied.push_back(!direct);
   }
   std::vector<T*> p;
   for (auto& w : work) p.push_back(w.defined() ? w.template data_ptr<T>() : nullptr);
@@ -43,7 +44,7 @@ template <class T, class F> void for_elements(std::initializer_list<Tensor> ts, 
 }
 
 template <class F> void dispatch(const char* op, Dtype d, F f) {
-  if (d == Dtype::Float32) f(TypeTag<float>{});
+  if (d == Dtype::Float32 || d == Dtype::Float16 || d == Dtype::BFloat16) f(TypeTag<float>{});
   else if (d == Dtype::Float64) f(TypeTag<double>{});
   else EMBER_NOT_SUPPORTED(op, "optimizer updates for ", dtype_name(d), " parameters are not supported yet");
 }
