@@ -13,9 +13,12 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr=required, momentum=0, dampening=0, weight_decay=0, nesterov=False, *,
                  maximize=False, foreach=None, differentiable=False):
-        _check_common(lr, weight_decay=weight_decay)
+        if lr is not required and lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay, nesterov=nesterov,
                         maximize=maximize, foreach=foreach, differentiable=differentiable)
         if nesterov and (momentum <= 0 or dampening != 0):
@@ -38,9 +41,9 @@ class SGD(Optimizer):
                 _C._fused_sgd(params, [p.grad for p in params], bufs, lr=group["lr"], momentum=group["momentum"],
                               dampening=group["dampening"], weight_decay=group["weight_decay"],
                               nesterov=group["nesterov"], maximize=group["maximize"])
-                if group["momentum"] != 0:
-                    for p, b in zip(params, bufs):
-                        self.state[p]["momentum_buffer"] = b
+                # torch records the buffer (None without momentum) for every parameter stepped
+                for p, b in zip(params, bufs):
+                    self.state[p]["momentum_buffer"] = b if group["momentum"] != 0 else None
         return self._run_step(closure, update)
 
 
@@ -50,11 +53,11 @@ class Adam(Optimizer):
     _decoupled = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
-                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=None):
+                 foreach=None, maximize=False, capturable=False, differentiable=False, fused=False):
         _check_common(lr, eps, weight_decay, betas)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, maximize=maximize,
                         foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused)
-        super().__init__(params, defaults)
+        Optimizer.__init__(self, params, defaults)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -92,20 +95,24 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter); torch 1.13's signature and defaults."""
     _decoupled = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
-                 maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
-                         capturable=capturable, differentiable=differentiable, fused=fused)
+                 maximize=False, foreach=None, capturable=False):
+        _check_common(lr, eps, weight_decay, betas)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, amsgrad=amsgrad, foreach=foreach,
+                        maximize=maximize, capturable=capturable)
+        Optimizer.__init__(self, params, defaults)
 
 
 class RMSprop(Optimizer):
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  foreach=None, maximize=False, differentiable=False):
-        _check_common(lr, eps, weight_decay)
+        _check_common(lr, eps)
         if not 0.0 <= momentum:
             raise ValueError(f"Invalid momentum value: {momentum}")
+        _check_common(lr, weight_decay=weight_decay)
         if not 0.0 <= alpha:
             raise ValueError(f"Invalid alpha value: {alpha}")
         defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered, weight_decay=weight_decay,
@@ -140,15 +147,16 @@ class RMSprop(Optimizer):
 
 class Adagrad(Optimizer):
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
-                 foreach=None, *, maximize=False, differentiable=False):
-        _check_common(lr, eps, weight_decay)
+                 foreach=None, *, maximize=False):
+        _check_common(lr)
         if not 0.0 <= lr_decay:
             raise ValueError(f"Invalid lr_decay value: {lr_decay}")
+        _check_common(lr, weight_decay=weight_decay)
         if not 0.0 <= initial_accumulator_value:
             raise ValueError(f"Invalid initial_accumulator_value value: {initial_accumulator_value}")
+        _check_common(lr, eps)
         defaults = dict(lr=lr, lr_decay=lr_decay, eps=eps, weight_decay=weight_decay,
-                        initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize,
-                        differentiable=differentiable)
+                        initial_accumulator_value=initial_accumulator_value, foreach=foreach, maximize=maximize)
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
@@ -178,13 +186,12 @@ class Adagrad(Optimizer):
 
 
 class Adadelta(Optimizer):
-    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, maximize=False,
-                 differentiable=False):
-        _check_common(lr, eps, weight_decay)
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, maximize=False):
+        _check_common(lr)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Invalid rho value: {rho}")
-        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, foreach=foreach,
-                        differentiable=differentiable)
+        _check_common(lr, eps, weight_decay)
+        defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize, foreach=foreach)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -210,10 +217,9 @@ class Adadelta(Optimizer):
 
 class Adamax(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
-                 maximize=False, differentiable=False):
+                 maximize=False):
         _check_common(lr, eps, weight_decay, betas)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach, maximize=maximize,
-                        differentiable=differentiable)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach, maximize=maximize)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -242,12 +248,12 @@ class Adamax(Optimizer):
 
 class NAdam(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
-                 foreach=None, *, differentiable=False):
+                 foreach=None):
         _check_common(lr, eps, weight_decay, betas)
         if not 0.0 <= momentum_decay:
             raise ValueError(f"Invalid momentum_decay value: {momentum_decay}")
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
-                        foreach=foreach, differentiable=differentiable)
+                        foreach=foreach)
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -279,11 +285,9 @@ class NAdam(Optimizer):
 
 
 class RAdam(Optimizer):
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
-                 differentiable=False):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None):
         _check_common(lr, eps, weight_decay, betas)
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach,
-                        differentiable=differentiable)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach)
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -56,7 +56,7 @@ class Optimizer:
 
     def add_param_group(self, param_group):
         if not isinstance(param_group, dict):
-            raise TypeError("param group must be a dict")
+            raise AssertionError("param group must be a dict")  # torch asserts
         params = param_group["params"]
         if isinstance(params, Tensor):
             param_group["params"] = [params]

@@ -70,6 +70,80 @@ class Embedding : public UnaryModule {
   Tensor weight;
 };
 
+// 2-d convolution over (N, C, H, W) or (C, H, W); weight (out, in / groups, kh, kw) like torch.nn.Conv2d.
+// Sizes given as one value apply to both spatial dims.
+struct Conv2dOptions {
+  Shape stride = {1}, padding = {0}, dilation = {1};
+  int64_t groups = 1;
+  bool bias = true;
+};
+class Conv2d : public UnaryModule {
+ public:
+  Conv2d(int64_t in_channels, int64_t out_channels, Shape kernel_size, Conv2dOptions options = {});
+  Tensor forward(const Tensor& x) override;
+  void reset_parameters();
+  std::string name() const override { return "Conv2d"; }
+  std::string extra_repr() const override;
+  int64_t in_channels, out_channels;
+  Shape kernel_size;
+  Conv2dOptions options;
+  Tensor weight, bias;
+};
+
+// Pools over the last two dims. An empty stride means stride = kernel_size (torch's default).
+struct Pool2dOptions {
+  Shape stride = {}, padding = {0}, dilation = {1};
+  bool ceil_mode = false;
+  bool count_include_pad = true;  // AvgPool2d only
+};
+class MaxPool2d : public UnaryModule {
+ public:
+  explicit MaxPool2d(Shape kernel_size, Pool2dOptions options = {}) : kernel_size(std::move(kernel_size)), options(std::move(options)) {}
+  Tensor forward(const Tensor& x) override {
+    return max_pool2d(x, kernel_size, options.stride, options.padding, options.dilation, options.ceil_mode);
+  }
+  std::string name() const override { return "MaxPool2d"; }
+  std::string extra_repr() const override;
+  Shape kernel_size;
+  Pool2dOptions options;
+};
+class AvgPool2d : public UnaryModule {
+ public:
+  explicit AvgPool2d(Shape kernel_size, Pool2dOptions options = {}) : kernel_size(std::move(kernel_size)), options(std::move(options)) {}
+  Tensor forward(const Tensor& x) override {
+    return avg_pool2d(x, kernel_size, options.stride, options.padding, options.ceil_mode, options.count_include_pad);
+  }
+  std::string name() const override { return "AvgPool2d"; }
+  std::string extra_repr() const override;
+  Shape kernel_size;
+  Pool2dOptions options;
+};
+class AdaptiveAvgPool2d : public UnaryModule {
+ public:
+  explicit AdaptiveAvgPool2d(Shape output_size) : output_size(std::move(output_size)) {}
+  Tensor forward(const Tensor& x) override { return adaptive_avg_pool2d(x, output_size); }
+  std::string name() const override { return "AdaptiveAvgPool2d"; }
+  std::string extra_repr() const override;
+  Shape output_size;
+};
+
+// Batch normalisation over the channel dim of (N, C, H, W), with torch.nn.BatchNorm2d's parameters
+// (weight = 1, bias = 0) and buffers (running_mean, running_var, num_batches_tracked).
+struct BatchNormOptions {
+  double eps = 1e-5, momentum = 0.1;
+  bool affine = true, track_running_stats = true;
+};
+class BatchNorm2d : public UnaryModule {
+ public:
+  explicit BatchNorm2d(int64_t num_features, BatchNormOptions options = {});
+  Tensor forward(const Tensor& x) override;
+  std::string name() const override { return "BatchNorm2d"; }
+  std::string extra_repr() const override;
+  int64_t num_features;
+  BatchNormOptions options;
+  Tensor weight, bias, running_mean, running_var, num_batches_tracked;
+};
+
 // Runs its modules in order.
 class Sequential : public UnaryModule {
  public:

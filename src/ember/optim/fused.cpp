@@ -21,15 +21,16 @@ void check_list(const char* op, const TensorList& params, const TensorList& othe
 }
 
 // Runs f(ptrs..., begin, end) over the elements of parameter i. Non-contiguous
-// tensors are updated through contiguous copies written back afterwards.
+// tensors, and float16/bfloat16 ones (computed in float32), are updated through
+// contiguous copies written back (and rounded) afterwards.
 template <class T, class F> void for_elements(std::initializer_list<Tensor> ts, F f) {
   std::vector<Tensor> work;
   std::vector<bool> copied;
   for (const Tensor& t : ts) {
     if (!t.defined()) { work.emplace_back(); copied.push_back(false); continue; }
-    bool c = t.is_contiguous();
-    work.push_back(c ? t : contiguous(t.detach()));
-    copied.push_back(!c);
+    bool direct = t.is_contiguous() && t.dtype() == dtype_of<T>;
+    work.push_back(direct ? t : contiguous(to_dtype(t.detach(), dtype_of<T>, /*copy=*/true)));
+    copied.push_back(!direct);
   }
   std::vector<T*> p;
   for (auto& w : work) p.push_back(w.defined() ? w.template data_ptr<T>() : nullptr);
@@ -43,7 +44,7 @@ template <class T, class F> void for_elements(std::initializer_list<Tensor> ts, 
 }
 
 template <class F> void dispatch(const char* op, Dtype d, F f) {
-  if (d == Dtype::Float32) f(TypeTag<float>{});
+  if (d == Dtype::Float32 || d == Dtype::Float16 || d == Dtype::BFloat16) f(TypeTag<float>{});
   else if (d == Dtype::Float64) f(TypeTag<double>{});
   else EMBER_NOT_SUPPORTED(op, "optimizer updates for ", dtype_name(d), " parameters are not supported yet");
 }
@@ -239,8 +240,13 @@ void nadam(const TensorList& params, const TensorList& grads, const TensorList& 
     double bc2 = 1 - std::pow(o.beta2, step);
     double mu = o.beta1 * (1. - 0.5 * std::pow(0.96, step * o.momentum_decay));
     double mu_next = o.beta1 * (1. - 0.5 * std::pow(0.96, (step + 1) * o.momentum_decay));
-    mu_products[i] *= mu;
-    double mu_prod = mu_products[i], mu_prod_next = mu_prod * mu_next;
+    // torch keeps mu_product in a float32 tensor, so the running product is rounded to
+    // float32 at every multiplication; torch 1.13 also multiplies mu in twice for the
+    // next product (mu_product * mu * mu_next). Both are reproduced so trajectories match.
+    float mu_prod_f = float(mu_products[i]) * float(mu);
+    float mu_prod_next_f = (mu_prod_f * float(mu)) * float(mu_next);
+    mu_products[i] = mu_prod_f;
+    double mu_prod = mu_prod_f, mu_prod_next = mu_prod_next_f;
     dispatch("nadam", p.dtype(), [&](auto tag) {
       using T = typename decltype(tag)::type;
       const T b1 = T(o.beta1), b2 = T(o.beta2), omb1 = T(1 - o.beta1), omb2 = T(1 - o.beta2), eps = T(o.eps);

@@ -27,6 +27,8 @@ std::vector<size_t> Optimizer::with_grads() const {
 
 SGD::SGD(TensorList params, fused::SgdOptions o) : Optimizer(std::move(params)), options(o) {
   EMBER_CHECK_VALUE(o.lr >= 0, "SGD", "Invalid learning rate: ", o.lr);
+  EMBER_CHECK_VALUE(o.momentum >= 0, "SGD", "Invalid momentum value: ", o.momentum);
+  EMBER_CHECK_VALUE(o.weight_decay >= 0, "SGD", "Invalid weight_decay value: ", o.weight_decay);
   EMBER_CHECK_VALUE(!o.nesterov || (o.momentum > 0 && o.dampening == 0), "SGD",
                     "Nesterov momentum requires a momentum and zero dampening");
   momentum_buffers_.resize(params_.size());
@@ -49,6 +51,7 @@ Adam::Adam(TensorList params, fused::AdamOptions o) : Optimizer(std::move(params
   EMBER_CHECK_VALUE(o.eps >= 0, "Adam", "Invalid epsilon value: ", o.eps);
   EMBER_CHECK_VALUE(o.beta1 >= 0 && o.beta1 < 1, "Adam", "Invalid beta parameter at index 0: ", o.beta1);
   EMBER_CHECK_VALUE(o.beta2 >= 0 && o.beta2 < 1, "Adam", "Invalid beta parameter at index 1: ", o.beta2);
+  EMBER_CHECK_VALUE(o.weight_decay >= 0, "Adam", "Invalid weight_decay value: ", o.weight_decay);
   size_t n = params_.size();
   exp_avg_.resize(n);
   exp_avg_sq_.resize(n);

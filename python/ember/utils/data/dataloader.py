@@ -160,10 +160,17 @@ def _fetch(dataset, iterable, dataset_iter, auto_collation, collate_fn, index):
     return collate_fn(data)
 
 
+def _draw_base_seed(loader):
+    """The workers' base seed, drawn when an iterator is created (also without workers, as torch does, so
+    a shuffle from the same generator sees the same stream)."""
+    return int(_C.empty((), dtype=_C.int64).random_(generator=loader.generator).item())
+
+
 class _SingleProcessIter:
     def __init__(self, loader):
         self._loader = loader
         self._sampler_iter = iter(loader._index_sampler)
+        self._base_seed = _draw_base_seed(loader)
         self._dataset_iter = iter(loader.dataset) if loader._iterable else None
         self._drop_last = loader.drop_last
 
@@ -262,7 +269,7 @@ class _MultiProcessIter:
         self._num_workers = loader.num_workers
         self._prefetch = loader.prefetch_factor * loader.num_workers
         self._timeout = loader.timeout if loader.timeout > 0 else None
-        base_seed = int(_C.empty((), dtype=_C.int64).random_(generator=loader.generator).item())
+        base_seed = _draw_base_seed(loader)
         self._done_event = ctx.Event()
         self._result_queue = ctx.Queue()
         self._index_queues = []

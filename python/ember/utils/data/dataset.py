@@ -30,11 +30,9 @@ class TensorDataset(Dataset):
     """Samples are tuples of the i-th rows of the given tensors."""
 
     def __init__(self, *tensors):
-        if not tensors:
-            raise ValueError("TensorDataset needs at least one tensor")
-        n = tensors[0].size(0)
-        if any(n != t.size(0) for t in tensors):
-            raise ValueError("Size mismatch between tensors: " + ", ".join(str(tuple(t.shape)) for t in tensors))
+        # torch asserts (AssertionError) with exactly this message
+        if not all(tensors[0].size(0) == t.size(0) for t in tensors):
+            raise AssertionError("Size mismatch between tensors")
         self.tensors = tensors
 
     def __getitem__(self, index):
