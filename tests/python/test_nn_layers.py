@@ -1,0 +1,319 @@
+"""Every nn layer against torch: same weights in, same outputs, input and parameter gradients."""
+import numpy as np
+import pytest
+import torch
+
+import ember
+from nn_helpers import compare_module, randn
+from oracle import check, raises_like
+
+R = randn
+
+# (id, constructor taking the nn namespace, inputs)
+LAYER_CASES = [
+    ("linear", lambda nn: nn.Linear(5, 3), [R(4, 5)]),
+    ("linear_nobias_3d", lambda nn: nn.Linear(5, 3, bias=False), [R(2, 4, 5)]),
+    ("linear_1d_input", lambda nn: nn.Linear(5, 3), [R(5)]),
+    ("bilinear", lambda nn: nn.Bilinear(3, 4, 2), [R(5, 3), R(5, 4, seed=1)]),
+    ("identity", lambda nn: nn.Identity(3, foo=1), [R(2, 3)]),
+    ("flatten", lambda nn: nn.Flatten(), [R(2, 3, 4)]),
+    ("flatten_dims", lambda nn: nn.Flatten(0, 1), [R(2, 3, 4)]),
+    ("unflatten", lambda nn: nn.Unflatten(1, (2, 3)), [R(4, 6)]),
+    ("conv1d", lambda nn: nn.Conv1d(3, 4, 3, stride=2, padding=1), [R(2, 3, 9)]),
+    ("conv1d_same_dil", lambda nn: nn.Conv1d(2, 4, 3, padding="same", dilation=2, groups=2), [R(2, 2, 8)]),
+    ("conv1d_reflect", lambda nn: nn.Conv1d(2, 3, 3, padding=1, padding_mode="reflect"), [R(1, 2, 6)]),
+    ("conv1d_circular", lambda nn: nn.Conv1d(2, 3, 3, padding=2, padding_mode="circular"), [R(1, 2, 6)]),
+    ("conv2d", lambda nn: nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=(1, 0)), [R(2, 3, 7, 6)]),
+    ("conv2d_same_even", lambda nn: nn.Conv2d(2, 2, 4, padding="same", bias=False), [R(1, 2, 5, 6)]),
+    ("conv2d_groups_dil", lambda nn: nn.Conv2d(4, 6, 3, dilation=2, groups=2, padding=2), [R(2, 4, 7, 7)]),
+    ("conv2d_valid", lambda nn: nn.Conv2d(2, 3, 3, padding="valid"), [R(2, 2, 5, 5)]),
+    ("conv2d_replicate", lambda nn: nn.Conv2d(2, 3, 3, padding=1, padding_mode="replicate"), [R(1, 2, 5, 4)]),
+    ("conv2d_unbatched", lambda nn: nn.Conv2d(2, 3, 3), [R(2, 5, 5)]),
+    ("conv3d", lambda nn: nn.Conv3d(2, 3, 2, stride=(1, 2, 1), padding=1), [R(1, 2, 4, 5, 3)]),
+    ("convT1d", lambda nn: nn.ConvTranspose1d(3, 2, 3, stride=2, padding=1, output_padding=1), [R(2, 3, 5)]),
+    ("convT2d", lambda nn: nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, groups=2, dilation=1), [R(2, 4, 4, 3)]),
+    ("convT2d_dil_nobias", lambda nn: nn.ConvTranspose2d(2, 3, (2, 3), dilation=2, bias=False), [R(1, 2, 3, 4)]),
+    ("maxpool1d", lambda nn: nn.MaxPool1d(3, stride=2, padding=1), [R(2, 3, 9)]),
+    ("maxpool2d", lambda nn: nn.MaxPool2d(2), [R(2, 3, 6, 5)]),
+    ("maxpool2d_ceil_dil", lambda nn: nn.MaxPool2d(3, stride=2, padding=1, dilation=1, ceil_mode=True),
+     [R(1, 2, 6, 7)]),
+    ("avgpool1d", lambda nn: nn.AvgPool1d(3, stride=2, padding=1, count_include_pad=False), [R(2, 3, 8)]),
+    ("avgpool2d", lambda nn: nn.AvgPool2d((2, 3), stride=1, padding=1, ceil_mode=True), [R(2, 3, 5, 6)]),
+    ("avgpool2d_divisor", lambda nn: nn.AvgPool2d(2, divisor_override=3), [R(1, 2, 4, 4)]),
+    ("adaptiveavg1d", lambda nn: nn.AdaptiveAvgPool1d(4), [R(2, 3, 10)]),
+    ("adaptiveavg2d", lambda nn: nn.AdaptiveAvgPool2d((3, None)), [R(2, 3, 7, 5)]),
+    ("adaptiveavg2d_1", lambda nn: nn.AdaptiveAvgPool2d(1), [R(2, 3, 7, 5)]),
+    ("adaptivemax2d", lambda nn: nn.AdaptiveMaxPool2d((2, 3)), [R(2, 3, 7, 5)]),
+    ("layernorm", lambda nn: nn.LayerNorm([3, 4]), [R(2, 3, 4)]),
+    ("layernorm_noaffine", lambda nn: nn.LayerNorm(4, eps=1e-3, elementwise_affine=False), [R(2, 3, 4)]),
+    ("groupnorm", lambda nn: nn.GroupNorm(2, 4), [R(3, 4, 5)]),
+    ("groupnorm_2d", lambda nn: nn.GroupNorm(3, 6, affine=False), [R(2, 6, 3, 2)]),
+    ("instancenorm2d", lambda nn: nn.InstanceNorm2d(3), [R(2, 3, 4, 5)]),
+    ("instancenorm2d_affine", lambda nn: nn.InstanceNorm2d(3, affine=True), [R(2, 3, 4, 5)]),
+    ("embedding", lambda nn: nn.Embedding(10, 3), [np.array([[1, 2, 4], [4, 3, 9]])]),
+    ("embedding_pad", lambda nn: nn.Embedding(10, 3, padding_idx=4), [np.array([[1, 2, 4], [4, 3, 9]])]),
+    ("embedding_maxnorm", lambda nn: nn.Embedding(10, 3, max_norm=1.0), [np.array([1, 2, 1, 7])]),
+    ("embeddingbag_mean", lambda nn: nn.EmbeddingBag(10, 3), [np.array([[1, 2, 4], [4, 3, 9]])]),
+    ("embeddingbag_sum_offsets", lambda nn: nn.EmbeddingBag(10, 3, mode="sum"),
+     [np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 2, 2, 5])]),
+    ("embeddingbag_max", lambda nn: nn.EmbeddingBag(10, 3, mode="max"),
+     [np.array([1, 2, 4, 5, 4, 3, 2, 9]), np.array([0, 3, 5])]),
+    ("upsample_nearest", lambda nn: nn.Upsample(scale_factor=2), [R(1, 2, 3, 4)]),
+    ("upsample_bilinear", lambda nn: nn.Upsample(size=(5, 7), mode="bilinear"), [R(1, 2, 3, 4)]),
+    ("upsample_bilinear_ac", lambda nn: nn.Upsample(scale_factor=2, mode="bilinear", align_corners=True),
+     [R(1, 2, 3, 4)]),
+    ("upsample_linear1d", lambda nn: nn.Upsample(scale_factor=1.5, mode="linear"), [R(1, 2, 4)]),
+    ("pixelshuffle", lambda nn: nn.PixelShuffle(2), [R(2, 8, 3, 2)]),
+    ("pixelunshuffle", lambda nn: nn.PixelUnshuffle(2), [R(2, 2, 4, 6)]),
+    ("dropout_eval", lambda nn: nn.Dropout(0.5), [R(3, 4)]),
+    ("dropout2d_eval", lambda nn: nn.Dropout2d(0.5), [R(2, 3, 4, 4)]),
+]
+
+
+@pytest.mark.parametrize("name,make,inputs", LAYER_CASES, ids=[c[0] for c in LAYER_CASES])
+def test_layer_matches_torch(name, make, inputs):
+    compare_module(make, inputs)
+
+
+ACTIVATIONS = [
+    ("relu", lambda nn: nn.ReLU()),
+    ("relu6", lambda nn: nn.ReLU6()),
+    ("leakyrelu", lambda nn: nn.LeakyReLU(0.2)),
+    ("prelu", lambda nn: nn.PReLU()),
+    ("prelu_channels", lambda nn: nn.PReLU(4, init=0.1)),
+    ("elu", lambda nn: nn.ELU(alpha=0.7)),
+    ("selu", lambda nn: nn.SELU()),
+    ("celu", lambda nn: nn.CELU(alpha=1.3)),
+    ("gelu", lambda nn: nn.GELU()),
+    ("gelu_tanh", lambda nn: nn.GELU(approximate="tanh")),
+    ("silu", lambda nn: nn.SiLU()),
+    ("mish", lambda nn: nn.Mish()),
+    ("softplus", lambda nn: nn.Softplus(beta=2, threshold=3)),
+    ("softsign", lambda nn: nn.Softsign()),
+    ("tanh", lambda nn: nn.Tanh()),
+    ("sigmoid", lambda nn: nn.Sigmoid()),
+    ("hardtanh", lambda nn: nn.Hardtanh(-0.5, 1.5)),
+    ("hardsigmoid", lambda nn: nn.Hardsigmoid()),
+    ("hardswish", lambda nn: nn.Hardswish()),
+    ("hardshrink", lambda nn: nn.Hardshrink(0.3)),
+    ("softshrink", lambda nn: nn.Softshrink(0.3)),
+    ("logsigmoid", lambda nn: nn.LogSigmoid()),
+    ("softmax", lambda nn: nn.Softmax(dim=1)),
+    ("logsoftmax", lambda nn: nn.LogSoftmax(dim=-1)),
+    ("softmin", lambda nn: nn.Softmin(dim=0)),
+    ("softmax2d", lambda nn: nn.Softmax2d()),
+    ("tanhshrink", lambda nn: nn.Tanhshrink()),
+    ("threshold", lambda nn: nn.Threshold(0.1, 20.0)),
+    ("glu", lambda nn: nn.GLU(dim=1)),
+]
+
+
+@pytest.mark.parametrize("name,make", ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
+def test_activation_matches_torch(name, make):
+    x = R(2, 4, 3, 2) * 2
+    x[0, 0, 0, 0] = 0.0  # the kink of the piecewise functions
+    compare_module(make, [x])
+
+
+def test_activation_inplace_and_repr():
+    for name, make in ACTIVATIONS:
+        assert repr(make(ember.nn)) == repr(make(torch.nn)), name
+    e = ember.tensor(R(3, 4))
+    t = torch.tensor(R(3, 4))
+    out = ember.nn.ReLU(inplace=True)(e)
+    torch.nn.ReLU(inplace=True)(t)
+    assert out is e
+    check(e, t)
+    assert repr(ember.nn.ReLU(inplace=True)) == repr(torch.nn.ReLU(inplace=True))
+
+
+def test_rrelu_eval_is_leaky_with_mean_slope():
+    compare_module(lambda nn: nn.RReLU(0.1, 0.3), [R(3, 4)])
+
+
+def test_rrelu_train_slopes_in_range():
+    x = ember.tensor(-np.ones((2000,)))
+    y = ember.nn.RReLU(0.1, 0.3).train()(x).numpy()
+    assert (-y >= 0.1 - 1e-7).all() and (-y <= 0.3 + 1e-7).all() and y.std() > 0.03
+
+
+# ---------------------------------------------------------------- batch norm
+@pytest.mark.parametrize("make,shape", [
+    (lambda nn: nn.BatchNorm1d(3), (4, 3)),
+    (lambda nn: nn.BatchNorm1d(3, momentum=0.3), (4, 3, 5)),
+    (lambda nn: nn.BatchNorm2d(3), (2, 3, 4, 2)),
+    (lambda nn: nn.BatchNorm2d(3, affine=False, eps=1e-3), (2, 3, 4, 2)),
+    (lambda nn: nn.BatchNorm2d(3, momentum=None), (2, 3, 4, 2)),
+])
+def test_batchnorm_train_updates_running_stats(make, shape):
+    em, tm, _, _ = compare_module(make, [R(*shape)], train=True)
+    # a second step exercises the momentum update (and the cumulative average for momentum=None)
+    x2 = R(*shape, seed=5)
+    check(em(ember.tensor(x2)), tm(torch.tensor(x2)).detach())
+    for name, tb in tm.named_buffers():
+        check(dict(em.named_buffers())[name], tb, msg=name)
+    em.eval(), tm.eval()
+    x3 = R(*shape, seed=6)
+    check(em(ember.tensor(x3)), tm(torch.tensor(x3)).detach())
+
+
+def test_batchnorm_eval_and_no_running_stats():
+    compare_module(lambda nn: nn.BatchNorm2d(3), [R(2, 3, 4, 2)], train=False)
+    # without running stats, eval still normalises with batch statistics
+    compare_module(lambda nn: nn.BatchNorm1d(3, track_running_stats=False), [R(5, 3)], train=False)
+
+
+def test_batchnorm_wrong_dim():
+    e = raises_like(lambda: ember.nn.BatchNorm2d(3)(ember.zeros(2, 3)), lambda: torch.nn.BatchNorm2d(3)(torch.zeros(2, 3)))
+    assert "4D" in str(e)
+
+
+# ---------------------------------------------------------------- dropout in training mode
+def test_dropout_train_scale_and_fraction():
+    ember.manual_seed(0)
+    x = ember.ones(200, 100)
+    y = ember.nn.Dropout(0.3).train()(x).numpy()
+    zeros = (y == 0).mean()
+    assert abs(zeros - 0.3) < 0.02
+    np.testing.assert_allclose(y[y != 0], 1 / 0.7, rtol=1e-6)
+    assert (ember.nn.Dropout(0.0)(x).numpy() == 1).all()
+    assert (ember.nn.Dropout(1.0)(x).numpy() == 0).all()
+
+
+def test_dropout2d_train_zeroes_whole_channels():
+    ember.manual_seed(0)
+    y = ember.nn.Dropout2d(0.5).train()(ember.ones(40, 50, 3, 3)).numpy()
+    per_channel = y.reshape(40, 50, 9)
+    assert ((per_channel == 0).all(-1) | (per_channel == 2).all(-1)).all()
+    assert abs((per_channel[..., 0] == 0).mean() - 0.5) < 0.05
+
+
+def test_dropout_bad_p():
+    raises_like(lambda: ember.nn.Dropout(1.5), lambda: torch.nn.Dropout(1.5))
+
+
+# ---------------------------------------------------------------- embedding details
+def test_embedding_padding_idx_grad_zero():
+    em, tm, _, _ = compare_module(lambda nn: nn.Embedding(6, 3, padding_idx=2), [np.array([2, 2, 1, 5])])
+    assert not em.weight.grad.numpy()[2].any()
+    # padding row initialised to zero
+    assert not ember.nn.Embedding(6, 3, padding_idx=-1).weight.detach().numpy()[5].any()
+
+
+def test_embedding_from_pretrained():
+    w = R(4, 3)
+    e = ember.nn.Embedding.from_pretrained(ember.tensor(w))
+    t = torch.nn.Embedding.from_pretrained(torch.tensor(w))
+    assert e.weight.requires_grad == t.weight.requires_grad
+    check(e(ember.tensor([3, 0])), t(torch.tensor([3, 0])))
+
+
+def test_embeddingbag_per_sample_weights():
+    compare_module(lambda nn: nn.EmbeddingBag(10, 3, mode="sum"),
+                   [np.array([1, 2, 4, 5, 4, 3]), np.array([0, 2]), None, R(6)],
+                   forward=lambda m, i, o, _, w: m(i, o, per_sample_weights=w))
+
+
+# ---------------------------------------------------------------- parameter names, shapes and init
+INIT_CASES = [
+    (lambda nn: nn.Linear(200, 300), ["weight", "bias"]),
+    (lambda nn: nn.Conv2d(16, 32, 3), ["weight", "bias"]),
+    (lambda nn: nn.Conv1d(8, 12, 5, groups=4), ["weight", "bias"]),
+    (lambda nn: nn.ConvTranspose2d(16, 8, 3, groups=2), ["weight", "bias"]),
+    (lambda nn: nn.Bilinear(20, 30, 40), ["weight", "bias"]),
+    (lambda nn: nn.Embedding(300, 64), ["weight"]),
+    (lambda nn: nn.LSTM(64, 64, num_layers=2, bidirectional=True), None),
+    (lambda nn: nn.GRUCell(64, 96), None),
+    (lambda nn: nn.MultiheadAttention(64, 4), None),
+]
+
+
+@pytest.mark.parametrize("make,names", INIT_CASES)
+def test_default_init_statistics(make, names):
+    """Default initialisation follows torch's fan rules: same bounds, mean and std."""
+    ember.manual_seed(0)
+    torch.manual_seed(0)
+    em, tm = make(ember.nn), make(torch.nn)
+    tparams = dict(tm.named_parameters())
+    for name, ep in em.named_parameters():
+        tp = tparams[name].detach().numpy().ravel()
+        a = ep.detach().numpy().ravel()
+        assert a.shape == tp.shape and ep.dtype == ember.float32
+        if tp.std() == 0:
+            np.testing.assert_array_equal(a, tp, err_msg=name)
+            continue
+        lo, hi = tp.min(), tp.max()
+        span = hi - lo
+        assert a.min() >= lo - 0.05 * span and a.max() <= hi + 0.05 * span, name
+        if a.size >= 64:
+            assert abs(a.std() - tp.std()) < 0.15 * tp.std(), name
+            assert abs(a.mean() - tp.mean()) < 0.2 * tp.std() + 1e-3, name
+
+
+def test_batchnorm_init_and_buffers():
+    em, tm = ember.nn.BatchNorm2d(4), torch.nn.BatchNorm2d(4)
+    for (en, ev), (tn, tv) in zip(em.state_dict().items(), tm.state_dict().items()):
+        assert en == tn
+        check(ev, tv, msg=en)
+
+
+# ---------------------------------------------------------------- bad input
+def test_linear_wrong_in_features():
+    e = raises_like(lambda: ember.nn.Linear(4, 3)(ember.zeros(2, 5)), lambda: torch.nn.Linear(4, 3)(torch.zeros(2, 5)))
+    assert "2x5" in str(e) and "4x3" in str(e)
+
+
+def test_conv2d_channel_mismatch():
+    e = raises_like(lambda: ember.nn.Conv2d(3, 4, 3)(ember.zeros(1, 2, 5, 5)),
+                    lambda: torch.nn.Conv2d(3, 4, 3)(torch.zeros(1, 2, 5, 5)))
+    msg = str(e)
+    assert "[4, 3, 3, 3]" in msg and "[1, 2, 5, 5]" in msg and "3 channels" in msg
+
+
+def test_conv2d_wrong_rank_and_too_small():
+    raises_like(lambda: ember.nn.Conv2d(3, 4, 3)(ember.zeros(1, 1, 3, 5, 5)),
+                lambda: torch.nn.Conv2d(3, 4, 3)(torch.zeros(1, 1, 3, 5, 5)))
+    raises_like(lambda: ember.nn.Conv2d(3, 4, 3)(ember.zeros(1, 3, 2, 2)),
+                lambda: torch.nn.Conv2d(3, 4, 3)(torch.zeros(1, 3, 2, 2)))
+
+
+def test_embedding_index_out_of_range():
+    raises_like(lambda: ember.nn.Embedding(4, 2)(ember.tensor([4])), lambda: torch.nn.Embedding(4, 2)(torch.tensor([4])))
+
+
+def test_layernorm_shape_mismatch():
+    e = raises_like(lambda: ember.nn.LayerNorm(4)(ember.zeros(2, 3)), lambda: torch.nn.LayerNorm(4)(torch.zeros(2, 3)))
+    assert "[4]" in str(e) and "[2, 3]" in str(e)
+
+
+def test_groupnorm_bad_groups():
+    raises_like(lambda: ember.nn.GroupNorm(3, 4), lambda: torch.nn.GroupNorm(3, 4))
+
+
+def test_conv_bad_options():
+    raises_like(lambda: ember.nn.Conv2d(3, 4, 3, groups=2), lambda: torch.nn.Conv2d(3, 4, 3, groups=2))
+    raises_like(lambda: ember.nn.Conv2d(3, 4, 3, padding="same", stride=2),
+                lambda: torch.nn.Conv2d(3, 4, 3, padding="same", stride=2))
+    raises_like(lambda: ember.nn.Conv2d(3, 4, 3, padding="full"), lambda: torch.nn.Conv2d(3, 4, 3, padding="full"))
+
+
+def test_float32_modules_match():
+    """The default dtype path (float32) also agrees, with float32 tolerance."""
+    compare_module(lambda nn: nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(),
+                                            nn.MaxPool2d(2), nn.Flatten(), nn.Linear(12, 5)),
+                   [R(2, 2, 4, 4).astype("float32")], dtype="float32", train=True, rtol=1e-4, atol=1e-5)
+
+
+def test_gradcheck_functional_composites():
+    F = ember.nn.functional
+    x = ember.tensor(R(2, 3, 4), requires_grad=True)
+    w = ember.tensor(R(4), requires_grad=True)
+    b = ember.tensor(R(4, seed=2), requires_grad=True)
+    assert ember.autograd.gradcheck(lambda x, w, b: F.layer_norm(x, (4,), w, b), (x, w, b))
+    assert ember.autograd.gradcheck(lambda x: F.group_norm(x, 3), (ember.tensor(R(2, 3, 4), requires_grad=True),))
+    assert ember.autograd.gradcheck(lambda x: F.gelu(x, approximate="tanh"), (x,))
+    assert ember.autograd.gradcheck(lambda x: F.mish(x), (x,))
+    assert ember.autograd.gradcheck(lambda x: F.log_softmax(x, 1), (x,))
+    q = ember.tensor(R(2, 3, 4), requires_grad=True)
+    assert ember.autograd.gradcheck(lambda q: F.softmax(q @ q.transpose(-1, -2), -1) @ q, (q,))
+    assert ember.autograd.gradgradcheck(lambda x: F.silu(x).sum(), (x,))
