@@ -852,10 +852,16 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             bsz * num_heads, 1, src_len)
         if attn_mask is None:
             attn_mask = key_padding_mask
-        elif attn_mask.dtype == _C.bool:
+        elif attn_mask.dtype == _C.bool and key_padding_mask.dtype == _C.bool:
             attn_mask = attn_mask.logical_or(key_padding_mask)
-        else:
+        elif key_padding_mask.dtype == _C.bool:
             attn_mask = attn_mask.masked_fill(key_padding_mask, float("-inf"))
+        else:
+            # a float padding mask is additive, like a float attn_mask
+            if attn_mask.dtype == _C.bool:
+                attn_mask = _C.zeros_like(attn_mask, dtype=key_padding_mask.dtype).masked_fill(
+                    attn_mask, float("-inf"))
+            attn_mask = attn_mask + key_padding_mask
     if attn_mask is not None and attn_mask.dtype == _C.bool:
         attn_mask = _C.zeros_like(attn_mask, dtype=q.dtype).masked_fill_(attn_mask, float("-inf"))
     if not training:

@@ -290,11 +290,10 @@ class MultiheadAttention(Module):
         else:
             self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
-        self._init = init
         self._reset_parameters()
 
     def _reset_parameters(self):
-        init = self._init
+        from .. import init  # imported here, not stored: a module attribute would break deepcopy
         if self._qkv_same_embed_dim:
             init.xavier_uniform_(self.in_proj_weight)
         else:
