@@ -46,16 +46,18 @@ def _flatten(out):
     return [out]
 
 
-def _leaf(a, lib):
+def _leaf(a, lib, grad=True):
     t = lib.tensor(np.array(a).copy())
-    if t.is_floating_point():
+    if grad and t.is_floating_point():
         t.requires_grad_(True)
     return t
 
 
 def compare_module(make, inputs, forward=None, dtype="float64", train=False, rtol=1e-6, atol=1e-8,
-                   backward=True, copy=True, check_params=True, rng_seed=1):
-    """Run the same module in both libraries; returns (ember module, torch module, ember outs, torch outs)."""
+                   backward=True, copy=True, check_params=True, rng_seed=1, no_grad=()):
+    """Run the same module in both libraries (inputs listed in no_grad get no gradient).
+
+    Returns (ember module, torch module, ember outputs, torch outputs)."""
     forward = forward or (lambda m, *xs: m(*xs))
     tm = make(torch.nn)
     em = make(ember.nn)
@@ -67,8 +69,8 @@ def compare_module(make, inputs, forward=None, dtype="float64", train=False, rto
         check_same_params(em, tm)
     if copy:
         copy_state(em, tm)
-    tin = [_leaf(a, torch) if isinstance(a, np.ndarray) else a for a in inputs]
-    ein = [_leaf(a, ember) if isinstance(a, np.ndarray) else a for a in inputs]
+    tin = [_leaf(a, torch, i not in no_grad) if isinstance(a, np.ndarray) else a for i, a in enumerate(inputs)]
+    ein = [_leaf(a, ember, i not in no_grad) if isinstance(a, np.ndarray) else a for i, a in enumerate(inputs)]
     tout = _flatten(forward(tm, *tin))
     eout = _flatten(forward(em, *ein))
     assert len(eout) == len(tout), f"{len(eout)} outputs, torch gives {len(tout)}"

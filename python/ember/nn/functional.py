@@ -585,9 +585,11 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = _reduction(reduction, size_average, reduce)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    d = (input - target).abs()
     if beta == 0.0:
-        return _reduce(d, reduction)
+        # torch's kernel takes the -1 branch at input == target (x <= -beta); so does this where
+        diff = input - target
+        return _reduce(_C.where(diff <= 0, -diff, diff), reduction)
+    d = (input - target).abs()
     loss = _C.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
     return _reduce(loss, reduction)
 
