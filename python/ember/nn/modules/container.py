@@ -230,6 +230,19 @@ class ModuleDict(Module):
         raise NotImplementedError("ModuleDict has no forward()")
 
 
+def _param_lines(items, type_str):
+    from ..._tensor import Tensor
+    lines = []
+    for k, p in items:
+        if isinstance(p, Tensor):
+            size_str = "x".join(str(s) for s in p.size())
+            kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+            lines.append(f"  ({k}): {kind} containing: [{type_str(p)} of size {size_str}]")
+        else:
+            lines.append(f"  ({k}): Object of type: {type(p).__name__}")
+    return "\n".join(lines)
+
+
 class ParameterList(Module):
     """A list of parameters registered on the module."""
 
@@ -280,11 +293,8 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        lines = []
-        for k, p in enumerate(self):
-            size_str = "x".join(str(s) for s in p.size())
-            lines.append(f"  ({k}): Parameter containing: [{type(p).__name__} of size {size_str}]")
-        return "\n".join(lines)
+        # torch prints the dtype here (and the tensor type name in ParameterDict)
+        return _param_lines(enumerate(self), lambda p: str(p.dtype))
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterList has no forward()")
@@ -345,11 +355,7 @@ class ParameterDict(Module):
             self[k] = v
 
     def extra_repr(self):
-        lines = []
-        for k, p in self.items():
-            size_str = "x".join(str(s) for s in p.size())
-            lines.append(f"  ({k}): Parameter containing: [{type(p).__name__} of size {size_str}]")
-        return "\n".join(lines)
+        return _param_lines(self.items(), lambda p: p.type())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict has no forward()")

@@ -1,0 +1,384 @@
+"""The nn.Module API and containers against torch: registration, iteration order and names,
+state_dict round trips and errors, modes, dtype conversion, hooks, printed trees."""
+from collections import OrderedDict
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+from nn_helpers import copy_state, randn as R
+from oracle import check, raises_like
+
+
+def same_text(e_text, t_text):
+    """ember's text equals torch's with the library name swapped."""
+    assert e_text == t_text.replace("torch.", "ember."), f"\nember: {e_text}\ntorch: {t_text}"
+
+
+def make_net(nn):
+    lib = torch if nn is torch.nn else ember
+
+    class Block(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(2, 3, 3, padding=1)
+            self.bn = nn.BatchNorm2d(3)
+            self.register_buffer("scale", lib.ones(3))
+            self.register_buffer("cache", lib.zeros(2), persistent=False)
+
+        def forward(self, x):
+            return self.bn(self.conv(x)).relu() * self.scale.view(1, 3, 1, 1)
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.features = nn.Sequential(Block(), nn.MaxPool2d(2))
+            self.alpha = nn.Parameter(lib.tensor([0.5]))
+            self.register_parameter("unused", None)
+            self.heads = nn.ModuleDict({"a": nn.Linear(12, 4), "b": nn.Linear(12, 2, bias=False)})
+            self.extra = nn.ModuleList([nn.Identity(), nn.Flatten()])
+            self.plist = nn.ParameterList([nn.Parameter(lib.ones(2)), nn.Parameter(lib.zeros(1, 2))])
+            self.pdict = nn.ParameterDict({"w": nn.Parameter(lib.ones(3))})
+            self.shared = self.heads["a"]  # the same module twice: listed once
+
+        def forward(self, x):
+            h = self.extra[1](self.features(x)) * self.alpha
+            return self.heads["a"](h), self.heads["b"](h)
+
+    return Net()
+
+
+def both_nets():
+    tm = make_net(torch.nn)
+    em = make_net(ember.nn)
+    copy_state(em, tm)
+    return em, tm
+
+
+def test_iteration_names_and_order():
+    em, tm = both_nets()
+    for fn in ["named_parameters", "named_buffers", "named_modules", "named_children"]:
+        en = [n for n, _ in getattr(em, fn)()]
+        tn = [n for n, _ in getattr(tm, fn)()]
+        assert en == tn, fn
+    assert [n for n, _ in em.named_modules(remove_duplicate=False)] == \
+           [n for n, _ in tm.named_modules(remove_duplicate=False)]
+    assert [n for n, _ in em.named_parameters(prefix="model", recurse=False)] == \
+           [n for n, _ in tm.named_parameters(prefix="model", recurse=False)]
+    assert [n for n, _ in em.features.named_buffers(prefix="f")] == [n for n, _ in tm.features.named_buffers(prefix="f")]
+    assert len(list(em.parameters())) == len(list(tm.parameters()))
+    assert len(list(em.buffers())) == len(list(tm.buffers()))
+    assert [type(m).__name__ for m in em.modules()] == [type(m).__name__ for m in tm.modules()]
+    assert [type(m).__name__ for m in em.children()] == [type(m).__name__ for m in tm.children()]
+    assert em.get_submodule("features.0.bn") is em.features[0].bn
+    assert em.get_parameter("features.0.conv.weight") is em.features[0].conv.weight
+    raises_like(lambda: em.get_submodule("features.7"), lambda: tm.get_submodule("features.7"))
+
+
+def test_state_dict_keys_values_and_forward():
+    em, tm = both_nets()
+    esd, tsd = em.state_dict(), tm.state_dict()
+    assert list(esd) == list(tsd)
+    for k in tsd:
+        check(esd[k], tsd[k], msg=k)
+        assert not esd[k].requires_grad
+    assert "features.0.cache" not in esd  # non-persistent buffer
+    assert list(esd._metadata) == list(tsd._metadata)
+    x = R(2, 2, 4, 4).astype("float32")
+    tm.eval(), em.eval()
+    check(em(ember.tensor(x)), tm(torch.tensor(x)))
+    kv = em.state_dict(keep_vars=True)
+    assert kv["alpha"] is em.alpha
+    assert list(em.state_dict(prefix="m.")) == list(tm.state_dict(prefix="m."))
+
+
+def test_load_state_dict_strict_errors():
+    em, tm = both_nets()
+    sd = OrderedDict((k, v.numpy()) for k, v in tm.state_dict().items())
+    del sd["alpha"], sd["features.0.bn.running_mean"]
+    sd["bogus"] = np.zeros(1, dtype="float32")
+    sd["heads.a.extra_w"] = np.zeros(1, dtype="float32")
+    te = raises_like(lambda: em.load_state_dict({k: ember.tensor(v) for k, v in sd.items()}),
+                     lambda: tm.load_state_dict({k: torch.tensor(v) for k, v in sd.items()}))
+    try:
+        tm.load_state_dict({k: torch.tensor(v) for k, v in sd.items()})
+    except RuntimeError as t_err:
+        same_text(str(te), str(t_err))
+    # non-strict: the same key lists, nothing raised
+    er = em.load_state_dict({k: ember.tensor(v) for k, v in sd.items()}, strict=False)
+    tr = tm.load_state_dict({k: torch.tensor(v) for k, v in sd.items()}, strict=False)
+    assert er.missing_keys == tr.missing_keys and er.unexpected_keys == tr.unexpected_keys
+    assert repr(em.load_state_dict(em.state_dict())) == repr(tm.load_state_dict(tm.state_dict()))
+
+
+def test_load_state_dict_shape_mismatch():
+    em, tm = both_nets()
+    sd = {k: v.numpy() for k, v in tm.state_dict().items()}
+    sd["heads.a.weight"] = np.zeros((4, 5), dtype="float32")
+    for strict in (True, False):  # shape mismatch is an error even when not strict
+        e = raises_like(lambda: em.load_state_dict({k: ember.tensor(v) for k, v in sd.items()}, strict=strict),
+                        lambda: tm.load_state_dict({k: torch.tensor(v) for k, v in sd.items()}, strict=strict))
+        try:
+            tm.load_state_dict({k: torch.tensor(v) for k, v in sd.items()}, strict=strict)
+        except RuntimeError as t_err:
+            same_text(str(e), str(t_err))
+        assert "heads.a.weight" in str(e) and "[4, 5]" in str(e) and "[4, 12]" in str(e)
+
+
+def test_load_state_dict_copies_in_place_and_dtype():
+    em = ember.nn.Linear(3, 2)
+    w = em.weight
+    em.load_state_dict({"weight": ember.ones(2, 3, dtype=ember.float64), "bias": ember.zeros(2)})
+    assert em.weight is w and em.weight.dtype == ember.float32
+    np.testing.assert_array_equal(w.detach().numpy(), np.ones((2, 3)))
+    raises_like(lambda: em.load_state_dict([1, 2]), lambda: torch.nn.Linear(3, 2).load_state_dict([1, 2]))
+
+
+def test_train_eval():
+    em, tm = both_nets()
+    assert em.training and all(m.training for m in em.modules())
+    em.eval()
+    assert not any(m.training for m in em.modules())
+    em.features.train()
+    assert em.features[0].bn.training and not em.training
+    raises_like(lambda: em.train("yes"), lambda: tm.train("yes"))
+
+
+@pytest.mark.parametrize("conv", ["double", "half", "float", "to_double", "to_half"])
+def test_dtype_conversion(conv):
+    em, tm = both_nets()
+    apply = {"double": lambda m: m.double(), "half": lambda m: m.half(), "float": lambda m: m.double().float(),
+             "to_double": lambda m, lib=None: m.to(ember.float64 if isinstance(m, ember.nn.Module) else torch.float64),
+             "to_half": lambda m: m.to(dtype=ember.float16 if isinstance(m, ember.nn.Module) else torch.float16)}[conv]
+    alpha = em.alpha
+    assert apply(em) is em
+    apply(tm)
+    assert em.alpha is alpha  # parameters converted in place: optimizers keep working
+    for (en, ev), (tn, tv) in zip(em.state_dict().items(), tm.state_dict().items()):
+        assert en == tn and str(ev.dtype).split(".")[-1] == str(tv.dtype).split(".")[-1], en
+    for (en, ep), (tn, tp) in zip(em.named_parameters(), tm.named_parameters()):
+        assert isinstance(ep, ember.nn.Parameter) and ep.requires_grad and ep.is_leaf
+    raises_like(lambda: em.to(ember.int32), lambda: tm.to(torch.int32))
+
+
+def test_to_keeps_int_buffers_and_grads():
+    em = ember.nn.BatchNorm1d(3)
+    em.weight.grad = ember.ones(3)
+    em.double()
+    assert em.num_batches_tracked.dtype == ember.int64
+    assert em.weight.grad.dtype == ember.float64
+
+
+def test_apply_zero_grad_requires_grad():
+    em, tm = both_nets()
+    seen_e, seen_t = [], []
+    em.apply(lambda m: seen_e.append(type(m).__name__))
+    tm.apply(lambda m: seen_t.append(type(m).__name__))
+    assert seen_e == seen_t
+    x = R(2, 2, 4, 4).astype("float32")
+    a, b = em(ember.tensor(x))
+    (a.sum() + b.sum()).backward()
+    assert em.features[0].conv.weight.grad is not None
+    em.zero_grad()
+    assert all(p.grad is None or not p.grad.numpy().any() for p in em.parameters())
+    assert em.alpha.grad is not None  # set_to_none=False by default in torch 1.13
+    em.zero_grad(set_to_none=True)
+    assert all(p.grad is None for p in em.parameters())
+    em.requires_grad_(False)
+    assert not any(p.requires_grad for p in em.parameters())
+    em.features.requires_grad_()
+    assert [n for n, p in em.named_parameters() if p.requires_grad] == \
+           [n for n, _ in tm.features.named_parameters(prefix="features")]
+
+
+def test_forward_hooks():
+    em = ember.nn.Linear(3, 2)
+    calls = []
+
+    def pre(mod, args):
+        calls.append("pre")
+        return (args[0] * 2,)
+
+    def post(mod, args, out):
+        calls.append("post")
+        return out + 1
+
+    h1 = em.register_forward_pre_hook(pre)
+    h2 = em.register_forward_hook(post)
+    x = ember.ones(1, 3)
+    expected = ember.nn.functional.linear(x * 2, em.weight, em.bias) + 1
+    check(em(x).detach(), torch.tensor(expected.detach().numpy()))
+    assert calls == ["pre", "post"]
+    h1.remove(), h2.remove()
+    check(em(x).detach(), torch.tensor(ember.nn.functional.linear(x, em.weight, em.bias).detach().numpy()))
+    assert calls == ["pre", "post"]
+
+
+def test_register_errors_like_torch():
+    em, tm = ember.nn.Linear(2, 2), torch.nn.Linear(2, 2)
+    for fn in [lambda m, lib: m.register_buffer("a.b", lib.zeros(1)),
+               lambda m, lib: m.register_buffer("weight", lib.zeros(1)),
+               lambda m, lib: m.register_buffer("x", [1]),
+               lambda m, lib: m.register_parameter("p", lib.zeros(1)),
+               lambda m, lib: m.register_parameter("", None),
+               lambda m, lib: m.add_module("weight", lib.nn.ReLU()),
+               lambda m, lib: m.add_module("r", 3),
+               lambda m, lib: setattr(m, "weight", lib.zeros(2, 2)),
+               lambda m, lib: m.register_parameter("q", lib.nn.Parameter(lib.zeros(1)) * 2)]:
+        raises_like(lambda: fn(em, ember), lambda: fn(tm, torch))
+    raises_like(lambda: em.nonexistent, lambda: tm.nonexistent)
+
+
+def test_attribute_reassignment():
+    em = ember.nn.Linear(2, 2)
+    em.weight = None
+    assert [n for n, _ in em.named_parameters()] == ["bias"]
+    em.register_buffer("buf", ember.zeros(2))
+    em.buf = ember.ones(2)
+    assert "buf" in em.state_dict()
+    del em.buf
+    assert "buf" not in em.state_dict()
+    em.sub = ember.nn.ReLU()
+    assert "sub" in dict(em.named_children())
+
+
+def test_repr_trees():
+    def cbr(nn):
+        return nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(inplace=True),
+                             nn.MaxPool2d(2), nn.Dropout(0.2), nn.Flatten(), nn.Linear(8, 4))
+    models = [cbr,
+              lambda nn: nn.LSTM(10, 20, num_layers=2, batch_first=True, bidirectional=True),
+              lambda nn: nn.TransformerEncoderLayer(16, 4, dim_feedforward=32, batch_first=True),
+              lambda nn: nn.Transformer(16, 2, 1, 1, 32),
+              lambda nn: nn.Sequential(OrderedDict([("emb", nn.Embedding(10, 3, padding_idx=0)),
+                                                    ("gru", nn.GRU(3, 4)),
+                                                    ("ln", nn.LayerNorm(4)), ("gn", nn.GroupNorm(2, 4)),
+                                                    ("up", nn.Upsample(scale_factor=2, mode="nearest")),
+                                                    ("ps", nn.PixelShuffle(2)), ("ct", nn.ConvTranspose2d(2, 3, 2)),
+                                                    ("ap", nn.AdaptiveAvgPool2d((1, 1))),
+                                                    ("c1", nn.Conv1d(2, 4, 3, padding="same", dilation=2, groups=2)),
+                                                    ("c3", nn.Conv3d(2, 4, 3, padding_mode="reflect", padding=1)),
+                                                    ("ebag", nn.EmbeddingBag(5, 2, mode="max")),
+                                                    ("in", nn.InstanceNorm2d(3)), ("bil", nn.Bilinear(2, 3, 4)),
+                                                    ("unf", nn.Unflatten(1, (2, 2))),
+                                                    ("avg", nn.AvgPool2d(3, 2, 1)), ("mp1", nn.MaxPool1d(2)),
+                                                    ("mha", nn.MultiheadAttention(8, 2, kdim=4, vdim=4)),
+                                                    ("ce", nn.CrossEntropyLoss(label_smoothing=0.1)),
+                                                    ("cell", nn.LSTMCell(3, 4))])),
+              lambda nn: nn.ModuleList([nn.Linear(2, 2), nn.ModuleDict({"x": nn.ReLU()})]),
+              lambda nn: nn.Sequential(*[nn.Linear(4, 4) for _ in range(3)])]
+    for make in models:
+        same_text(repr(make(ember.nn)), repr(make(torch.nn)))
+
+
+def test_parameter_containers_repr():
+    e = ember.nn.ParameterList([ember.nn.Parameter(ember.zeros(2, 3)), ember.nn.Parameter(ember.zeros(4).double())])
+    t = torch.nn.ParameterList([torch.nn.Parameter(torch.zeros(2, 3)), torch.nn.Parameter(torch.zeros(4).double())])
+    same_text(repr(e), repr(t))
+    e = ember.nn.ParameterDict({"a": ember.nn.Parameter(ember.zeros(2)), "b": ember.nn.Parameter(ember.zeros(1, 1))})
+    t = torch.nn.ParameterDict({"a": torch.nn.Parameter(torch.zeros(2)), "b": torch.nn.Parameter(torch.zeros(1, 1))})
+    same_text(repr(e), repr(t))
+
+
+def test_sequential_indexing_slicing_append():
+    def build(nn):
+        return nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 5), nn.Tanh())
+    es, ts = build(ember.nn), build(torch.nn)
+    copy_state(es, ts)
+    assert type(es[0]).__name__ == "Linear" and type(es[-1]).__name__ == "Tanh"
+    sub_e, sub_t = es[1:3], ts[1:3]
+    assert isinstance(sub_e, ember.nn.Sequential) and list(sub_e._modules) == list(sub_t._modules)
+    assert list(es[::2]._modules) == list(ts[::2]._modules)
+    assert len(es) == 4
+    es.append(ember.nn.Sigmoid())
+    ts.append(torch.nn.Sigmoid())
+    assert list(es.state_dict()) == list(ts.state_dict())
+    x = R(2, 3).astype("float32")
+    check(es(ember.tensor(x)), ts(torch.tensor(x)))
+    del es[1]
+    del ts[1]
+    assert list(es._modules) == list(ts._modules)
+    es[0] = ember.nn.Identity()
+    assert isinstance(es[0], ember.nn.Identity)
+    raises_like(lambda: es[10], lambda: ts[10])
+    raises_like(lambda: es["a"], lambda: ts["a"])
+    es.insert(1, ember.nn.ReLU())
+    ts.insert(1, torch.nn.ReLU())
+    assert [type(m).__name__ for m in es][1:] == [type(m).__name__ for m in ts][1:]
+    e2 = ember.nn.Sequential(OrderedDict([("first", ember.nn.ReLU())]))
+    assert list(e2._modules) == ["first"] and isinstance(e2.first, ember.nn.ReLU)
+
+
+def test_module_list_and_dict():
+    el = ember.nn.ModuleList([ember.nn.ReLU(), ember.nn.Tanh()])
+    tl = torch.nn.ModuleList([torch.nn.ReLU(), torch.nn.Tanh()])
+    el.append(ember.nn.Sigmoid()), tl.append(torch.nn.Sigmoid())
+    el.extend([ember.nn.Identity()]), tl.extend([torch.nn.Identity()])
+    el.insert(0, ember.nn.ELU()), tl.insert(0, torch.nn.ELU())
+    assert [type(m).__name__ for m in el] == [type(m).__name__ for m in tl]
+    assert [type(m).__name__ for m in el[1:3]] == [type(m).__name__ for m in tl[1:3]]
+    assert isinstance(el[1:3], ember.nn.ModuleList)
+    assert type(el[-1]).__name__ == "Identity"
+    del el[0], tl[0]
+    assert list(el._modules) == list(tl._modules)  # renumbered
+    assert type(el.pop(1)).__name__ == type(tl.pop(1)).__name__
+    raises_like(lambda: el[7], lambda: tl[7])
+    raises_like(lambda: el.append(3), lambda: tl.append(3))
+    ed = ember.nn.ModuleDict({"b": ember.nn.ReLU(), "a": ember.nn.Tanh()})
+    td = torch.nn.ModuleDict({"b": torch.nn.ReLU(), "a": torch.nn.Tanh()})
+    ed.update([("c", ember.nn.Sigmoid())]), td.update([("c", torch.nn.Sigmoid())])
+    ed["d"] = ember.nn.Identity()
+    td["d"] = torch.nn.Identity()
+    assert list(ed.keys()) == list(td.keys()) and "a" in ed and len(ed) == 4
+    assert type(ed.pop("a")).__name__ == type(td.pop("a")).__name__
+    assert list(ed) == list(td)
+    raises_like(lambda: ed["zz"], lambda: td["zz"])
+
+
+def test_parameter_list_and_dict():
+    el = ember.nn.ParameterList([ember.nn.Parameter(ember.ones(2))])
+    el.append(ember.nn.Parameter(ember.zeros(3)))
+    el.extend([ember.nn.Parameter(ember.zeros(1))])
+    assert [n for n, _ in el.named_parameters()] == ["0", "1", "2"]
+    assert tuple(el[1].shape) == (3,) and len(el) == 3
+    assert isinstance(el[0], ember.nn.Parameter)
+    ed = ember.nn.ParameterDict({"w": ember.nn.Parameter(ember.ones(2))})
+    ed["v"] = ember.nn.Parameter(ember.zeros(1))
+    ed.update({"u": ember.nn.Parameter(ember.zeros(1))})
+    assert [n for n, _ in ed.named_parameters()] == ["w", "v", "u"]
+    assert list(ed.keys()) == ["w", "v", "u"] and "v" in ed
+    ed.pop("v")
+    assert list(ed) == ["w", "u"]
+    m = ember.nn.Module()
+    m.pl = el
+    assert [n for n, _ in m.named_parameters()] == ["pl.0", "pl.1", "pl.2"]
+
+
+def test_parameter_basics():
+    p = ember.nn.Parameter(ember.ones(2, 2))
+    t = torch.nn.Parameter(torch.ones(2, 2))
+    assert p.requires_grad and p.is_leaf
+    same_text(repr(p), repr(t))
+    q = ember.nn.Parameter(ember.ones(2), requires_grad=False)
+    assert not q.requires_grad
+    assert isinstance(p.detach(), ember.Tensor)
+    import copy
+    c = copy.deepcopy(ember.nn.Linear(2, 2))
+    assert isinstance(c.weight, ember.nn.Parameter)
+
+
+def test_state_dict_round_trip_through_torch():
+    """A model trained a step in ember loads into torch and gives torch's outputs."""
+    em, tm = both_nets()
+    x = R(2, 2, 4, 4).astype("float32")
+    em.train()
+    a, b = em(ember.tensor(x))
+    (a.sum() + b.sum()).backward()
+    with ember.no_grad():
+        for p in em.parameters():
+            if p.grad is not None:
+                p -= 0.1 * p.grad
+    tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in em.state_dict().items()})
+    em.eval(), tm.eval()
+    check(em(ember.tensor(x)), tm(torch.tensor(x)), rtol=1e-5, atol=1e-5)
