@@ -4,8 +4,8 @@ import pytest
 import torch
 
 import ember
-from nn_helpers import compare_module, randn as R
-from oracle import raises_like
+from nn_helpers import compare_module, copy_state, randn as R
+from oracle import check, raises_like
 
 E, HEADS, L, S, N = 8, 2, 4, 5, 3
 
@@ -144,3 +144,27 @@ def test_transformer_full():
 
 def test_transformer_train_mode_dropout_zero():
     compare_module(lambda nn: nn.TransformerEncoderLayer(E, HEADS, 16, dropout=0.0), [R(S, N, E)], train=True)
+
+
+@pytest.mark.parametrize("norm", [False, True])
+@pytest.mark.parametrize("kpm_kind", ["right_padded", "not_left_aligned", "float"])
+def test_transformer_encoder_inference_padding(norm, kpm_kind):
+    """In eval mode without grad, torch gives 0 at right-padded positions (nested tensors)."""
+    kpm = np.zeros((N, S), bool)
+    kpm[0, 3:] = True
+    kpm[2, 1:] = True
+    if kpm_kind == "not_left_aligned":
+        kpm[1, 1] = True
+    kpm_arr = np.where(kpm, -np.inf, 0.0).astype("float32") if kpm_kind == "float" else kpm
+    x = R(N, S, E).astype("float32")
+    outs = []
+    for lib in (torch, ember):
+        if lib is torch:
+            torch.manual_seed(0)
+        m = lib.nn.TransformerEncoder(lib.nn.TransformerEncoderLayer(E, HEADS, 16, batch_first=True), 2,
+                                      norm=lib.nn.LayerNorm(E) if norm else None).eval()
+        if lib is ember:
+            copy_state(m, outs[0][1])
+        with lib.no_grad():
+            outs.append((m(lib.tensor(x), src_key_padding_mask=lib.tensor(kpm_arr)), m))
+    check(outs[1][0], outs[0][0], rtol=1e-4, atol=1e-5)
