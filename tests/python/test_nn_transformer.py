@@ -84,6 +84,31 @@ def test_multihead_attention_bad():
     k = np.zeros((S, N + 1, E))
     raises_like(lambda: ember.nn.MultiheadAttention(E, HEADS)(*(ember.tensor(a) for a in (q, k, k))),
                 lambda: torch.nn.MultiheadAttention(E, HEADS)(*(torch.tensor(a) for a in (q, k, k))))
+    x = np.zeros((L, N, E), dtype="float32")
+    bad = [
+        dict(key_padding_mask=np.zeros((L, N), bool)),  # transposed padding mask
+        dict(key_padding_mask=np.zeros((N, L), "int64")),
+        dict(key_padding_mask=np.zeros((N, L, 1), bool)),
+        dict(attn_mask=np.zeros((L + 1, L), bool)),
+        dict(attn_mask=np.zeros((N * HEADS, L, L + 1), bool)),
+        dict(attn_mask=np.zeros((L, L), "int32")),
+        dict(attn_mask=np.zeros((1, 1, L, L), bool)),
+    ]
+    for kw in bad:
+        def call(lib, kw=kw):
+            m = lib.nn.MultiheadAttention(E, HEADS)
+            t = lib.tensor(x)
+            return m(t, t, t, **{k: lib.tensor(v) for k, v in kw.items()})
+        e = raises_like(lambda: call(ember), lambda: call(torch))
+        try:
+            call(torch)
+        except Exception as t_err:
+            assert str(e) == str(t_err).replace("torch.", "ember."), (str(e), str(t_err))
+    v = np.zeros((S + 1, N, E), dtype="float32")
+    raises_like(lambda: ember.nn.MultiheadAttention(E, HEADS)(ember.tensor(x), ember.tensor(k[:, :N]), ember.tensor(v)),
+                lambda: torch.nn.MultiheadAttention(E, HEADS)(torch.tensor(x), torch.tensor(k[:, :N]), torch.tensor(v)))
+    raises_like(lambda: ember.nn.MultiheadAttention(E, HEADS)(ember.tensor(x), ember.tensor(x[0]), ember.tensor(x[0])),
+                lambda: torch.nn.MultiheadAttention(E, HEADS)(torch.tensor(x), torch.tensor(x[0]), torch.tensor(x[0])))
 
 
 def _lib(x):
