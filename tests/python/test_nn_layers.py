@@ -75,6 +75,89 @@ def test_layer_matches_torch(name, make, inputs):
     compare_module(make, inputs)
 
 
+# more options and layer variants: (id, constructor, inputs, compare_module options)
+MORE_CASES = [
+    ("conv2d_circular", lambda nn: nn.Conv2d(2,3,3,padding=(1,2),padding_mode="circular"), [R(1,2,5,6)], {}),
+    ("convT2d_outsize", lambda nn: nn.ConvTranspose2d(2,3,3,stride=2),
+     [R(1,2,4,4)], dict(forward=lambda m,x: m(x, output_size=[10,10]))),
+    ("convT3d", lambda nn: nn.ConvTranspose3d(2,2,2,stride=2), [R(1,2,2,3,2)], {}),
+    ("convT1d_unbatched", lambda nn: nn.ConvTranspose1d(2,2,3), [R(2,5)], {}),
+    ("maxpool2d_idx", lambda nn: nn.MaxPool2d(2, return_indices=True), [R(1,2,4,5)], {}),
+    ("maxunpool", lambda nn: nn.MaxUnpool2d(2), [R(1,2,2,2), np.array([[[[0,3],[9,14]],[[1,2],[8,15]]]])], {}),
+    ("adaptivemax1d_idx", lambda nn: nn.AdaptiveMaxPool1d(3, return_indices=True), [R(2,3,7)], {}),
+    ("adaptivemax2d_idx", lambda nn: nn.AdaptiveMaxPool2d(3, return_indices=True), [R(2,3,7,5)], {}),
+    ("avgpool1d_ceil", lambda nn: nn.AvgPool1d(3, stride=2, ceil_mode=True), [R(2,3,8)], {}),
+    ("maxpool1d_dil", lambda nn: nn.MaxPool1d(2, stride=1, dilation=2), [R(2,3,8)], {}),
+    ("maxpool3d", lambda nn: nn.MaxPool3d(2), [R(1,2,4,4,4)], {}),
+    ("avgpool3d", lambda nn: nn.AvgPool3d(2, stride=1), [R(1,2,3,4,4)], {}),
+    ("adaptiveavg3d", lambda nn: nn.AdaptiveAvgPool3d((2,1,3)), [R(1,2,3,4,5)], {}),
+    ("lppool2d", lambda nn: nn.LPPool2d(2, 2), [R(1,2,4,4)], {}),
+    ("lppool1d", lambda nn: nn.LPPool1d(3, 2, stride=1), [R(1,2,5)], {}),
+    ("bicubic", lambda nn: nn.Upsample(scale_factor=2, mode="bicubic"), [R(1,2,3,4)], {}),
+    ("bicubic_ac", lambda nn: nn.Upsample(size=(5,5), mode="bicubic", align_corners=True), [R(1,2,3,4)], {}),
+    ("trilinear", lambda nn: nn.Upsample(scale_factor=(2,1,1.5), mode="trilinear"), [R(1,2,2,3,4)], {}),
+    ("nearest1d", lambda nn: nn.Upsample(size=7), [R(1,2,3)], {}),
+    ("nearest_exact", lambda nn: nn.Upsample(scale_factor=1.7, mode="nearest-exact"), [R(1,2,3,4)], {}),
+    ("upnearest2d", lambda nn: nn.UpsamplingNearest2d(scale_factor=2), [R(1,2,3,4)], {}),
+    ("upbilinear2d", lambda nn: nn.UpsamplingBilinear2d(size=(4,6)), [R(1,2,3,4)], {}),
+    ("embbag_pad", lambda nn: nn.EmbeddingBag(10,3,mode="sum",padding_idx=2),
+     [np.array([1,2,4,2,4,3]), np.array([0,2,4])], {}),
+    ("embbag_last", lambda nn: nn.EmbeddingBag(10,3,mode="mean",include_last_offset=True),
+     [np.array([1,2,4,2,4,3]), np.array([0,2,4,6])], {}),
+    ("groupnorm_2dinput", lambda nn: nn.GroupNorm(2,4), [R(3,4)], {}),
+    ("instancenorm1d", lambda nn: nn.InstanceNorm1d(3, track_running_stats=True), [R(2,3,5)], dict(train=True)),
+    ("instancenorm1d_eval", lambda nn: nn.InstanceNorm1d(3, affine=True), [R(2,3,5)], {}),
+    ("instancenorm3d", lambda nn: nn.InstanceNorm3d(2), [R(2,2,3,2,2)], {}),
+    ("batchnorm3d", lambda nn: nn.BatchNorm3d(2), [R(2,2,3,2,2)], dict(train=True)),
+    ("lrn", lambda nn: nn.LocalResponseNorm(3), [R(2,5,3,3)], {}),
+    ("fold", lambda nn: nn.Fold((4,5),(2,2)), [R(2,12,12)], {}),
+    ("unfold", lambda nn: nn.Unfold((2,3), dilation=1, padding=1, stride=2), [R(2,3,5,5)], {}),
+    ("channelshuffle", lambda nn: nn.ChannelShuffle(2), [R(1,4,2,2)], dict(backward=False)),
+    ("pairwise", lambda nn: nn.PairwiseDistance(p=3, keepdim=True), [R(4,5), R(4,5,seed=1)], {}),
+    ("cosine", lambda nn: nn.CosineSimilarity(dim=1), [R(4,5), R(4,5,seed=1)], {}),
+    ("reflectpad2d", lambda nn: nn.ReflectionPad2d((1,2,0,1)), [R(1,2,4,4)], {}),
+    ("reppad1d", lambda nn: nn.ReplicationPad1d(2), [R(1,2,4)], {}),
+    ("reppad3d", lambda nn: nn.ReplicationPad3d(1), [R(1,1,2,3,3)], {}),
+    ("constpad3d", lambda nn: nn.ConstantPad3d((1,0,1,0,0,1), 2.5), [R(1,1,2,3,3)], {}),
+    ("zeropad2d", lambda nn: nn.ZeroPad2d(1), [R(1,1,2,3)], {}),
+    ("reflectpad3d", lambda nn: nn.ReflectionPad3d(1), [R(1,1,2,3,3)], {}),
+    ("softmax_nodim", lambda nn: nn.Softmax(), [R(3,4)], {}),
+    ("logsoftmax3d", lambda nn: nn.LogSoftmax(dim=None), [R(2,3,4)], {}),
+    ("alphadropout_eval", lambda nn: nn.AlphaDropout(0.3), [R(3,4)], {}),
+    ("dropout1d_eval", lambda nn: nn.Dropout1d(0.3), [R(2,3,4)], {}),
+    ("dropout3d_eval", lambda nn: nn.Dropout3d(0.3), [R(2,3,2,2,2)], {}),
+    ("flatten_neg", lambda nn: nn.Flatten(-2, -1), [R(2,3,4)], {}),
+    ("unflatten_neg", lambda nn: nn.Unflatten(-1, (2, -1)), [R(2,3,4)], {}),
+    ("bilinear_nobias", lambda nn: nn.Bilinear(3,4,2,bias=False), [R(2,5,3), R(2,5,4,seed=1)], {}),
+    ("hardtanh_inplace", lambda nn: nn.Sequential(nn.Linear(3,3), nn.Hardtanh(inplace=True)), [R(2,3)], {}),
+    ("relu_inplace_chain", lambda nn: nn.Sequential(nn.Linear(3,3), nn.ReLU(inplace=True), nn.Linear(3,2)),
+     [R(2,3)], {}),
+    ("elu_inplace", lambda nn: nn.Sequential(nn.Linear(3,3), nn.ELU(inplace=True)), [R(2,3)], {}),
+    ("leaky_inplace", lambda nn: nn.Sequential(nn.Linear(3,3), nn.LeakyReLU(inplace=True)), [R(2,3)], {}),
+    ("silu_inplace", lambda nn: nn.Sequential(nn.Linear(3,3), nn.SiLU(inplace=True)), [R(2,3)], {}),
+    ("threshold_inplace", lambda nn: nn.Sequential(nn.Linear(3,3), nn.Threshold(0.1, -1.0, inplace=True)),
+     [R(2,3)], {}),
+    ("prelu_1d", lambda nn: nn.PReLU(3), [R(4,3)], {}),
+    ("prelu_scalar_input", lambda nn: nn.PReLU(), [R(5)], {}),
+    ("softplus_default", lambda nn: nn.Softplus(), [R(3,4)*10], {}),
+    ("gelu_big", lambda nn: nn.GELU(), [R(3,4)*5], {}),
+    ("celu_default", lambda nn: nn.CELU(), [R(3,4)], {}),
+    ("mha_dropout_eval", lambda nn: nn.MultiheadAttention(8,2,dropout=0.5),
+     [R(3,2,8), R(3,2,8,seed=1), R(3,2,8,seed=2)], {}),
+    ("linear_0batch", lambda nn: nn.Linear(3,2), [R(0,3)], {}),
+    ("conv_0batch", lambda nn: nn.Conv2d(2,3,3), [R(0,2,4,4)], {}),
+    ("lstm_T1", lambda nn: nn.LSTM(3,2), [R(1,2,3)], {}),
+    ("bn_1d_train_2d", lambda nn: nn.BatchNorm1d(3, affine=False, momentum=0.5), [R(6,3)], dict(train=True)),
+    ("layernorm_3d_shape", lambda nn: nn.LayerNorm((2,3,4)), [R(2,2,3,4)], {}),
+    ("embedding_scale", lambda nn: nn.Embedding(10,3,scale_grad_by_freq=True), [np.array([1,1,2,3,1])], {}),
+]
+
+
+@pytest.mark.parametrize("name,make,inputs,opts", MORE_CASES, ids=[c[0] for c in MORE_CASES])
+def test_layer_variants_match_torch(name, make, inputs, opts):
+    compare_module(make, inputs, **opts)
+
+
 ACTIVATIONS = [
     ("relu", lambda nn: nn.ReLU()),
     ("relu6", lambda nn: nn.ReLU6()),
@@ -164,7 +247,8 @@ def test_batchnorm_eval_and_no_running_stats():
 
 
 def test_batchnorm_wrong_dim():
-    e = raises_like(lambda: ember.nn.BatchNorm2d(3)(ember.zeros(2, 3)), lambda: torch.nn.BatchNorm2d(3)(torch.zeros(2, 3)))
+    e = raises_like(lambda: ember.nn.BatchNorm2d(3)(ember.zeros(2, 3)),
+                    lambda: torch.nn.BatchNorm2d(3)(torch.zeros(2, 3)))
     assert "4D" in str(e)
 
 
@@ -278,7 +362,8 @@ def test_conv2d_wrong_rank_and_too_small():
 
 
 def test_embedding_index_out_of_range():
-    raises_like(lambda: ember.nn.Embedding(4, 2)(ember.tensor([4])), lambda: torch.nn.Embedding(4, 2)(torch.tensor([4])))
+    raises_like(lambda: ember.nn.Embedding(4, 2)(ember.tensor([4])),
+                lambda: torch.nn.Embedding(4, 2)(torch.tensor([4])))
 
 
 def test_layernorm_shape_mismatch():

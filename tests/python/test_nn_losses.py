@@ -68,7 +68,8 @@ def test_cross_entropy_all_ignored_is_nan():
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_nll_loss(reduction):
-    compare_module(lambda nn: nn.NLLLoss(weight=T(W5)(nn), reduction=reduction, ignore_index=0), [R(6, 5), labels(6, 5)])
+    compare_module(lambda nn: nn.NLLLoss(weight=T(W5)(nn), reduction=reduction, ignore_index=0),
+                   [R(6, 5), labels(6, 5)])
     compare_module(lambda nn: nn.NLLLoss(reduction=reduction), [R(2, 5, 3), labels((2, 3), 5)])
 
 
@@ -130,7 +131,8 @@ def test_pair_losses(reduction):
                    [R(4, 5), R(4, 5, seed=1), sign])
     compare_module(lambda nn: nn.CosineEmbeddingLoss(reduction=reduction), [R(5), R(5, seed=1), np.array(-1.0)])
     compare_module(lambda nn: nn.MarginRankingLoss(margin=0.3, reduction=reduction), [R(4), R(4, seed=1), sign])
-    compare_module(lambda nn: nn.HingeEmbeddingLoss(margin=0.5, reduction=reduction), [R(4, 2), np.outer(sign, [1, -1])])
+    compare_module(lambda nn: nn.HingeEmbeddingLoss(margin=0.5, reduction=reduction),
+                   [R(4, 2), np.outer(sign, [1, -1])])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)

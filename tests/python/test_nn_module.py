@@ -66,7 +66,8 @@ def test_iteration_names_and_order():
            [n for n, _ in tm.named_modules(remove_duplicate=False)]
     assert [n for n, _ in em.named_parameters(prefix="model", recurse=False)] == \
            [n for n, _ in tm.named_parameters(prefix="model", recurse=False)]
-    assert [n for n, _ in em.features.named_buffers(prefix="f")] == [n for n, _ in tm.features.named_buffers(prefix="f")]
+    assert [n for n, _ in em.features.named_buffers(prefix="f")] == \
+           [n for n, _ in tm.features.named_buffers(prefix="f")]
     assert len(list(em.parameters())) == len(list(tm.parameters()))
     assert len(list(em.buffers())) == len(list(tm.buffers()))
     assert [type(m).__name__ for m in em.modules()] == [type(m).__name__ for m in tm.modules()]
@@ -245,7 +246,8 @@ def test_attribute_reassignment():
 
 def test_repr_trees():
     def cbr(nn):
-        return nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(8), nn.ReLU(inplace=True),
+        return nn.Sequential(nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False), nn.BatchNorm2d(8),
+                             nn.ReLU(inplace=True),
                              nn.MaxPool2d(2), nn.Dropout(0.2), nn.Flatten(), nn.Linear(8, 4))
     models = [cbr,
               lambda nn: nn.LSTM(10, 20, num_layers=2, batch_first=True, bidirectional=True),

@@ -65,7 +65,8 @@ def test_rnn_repr():
 
 
 def test_rnn_bad_input():
-    e = raises_like(lambda: ember.nn.LSTM(4, 6)(ember.zeros(5, 3, 5)), lambda: torch.nn.LSTM(4, 6)(torch.zeros(5, 3, 5)))
+    e = raises_like(lambda: ember.nn.LSTM(4, 6)(ember.zeros(5, 3, 5)),
+                    lambda: torch.nn.LSTM(4, 6)(torch.zeros(5, 3, 5)))
     assert "4" in str(e) and "5" in str(e)
     raises_like(lambda: ember.nn.GRU(4, 6)(ember.zeros(5, 3, 4), ember.zeros(2, 3, 6)),
                 lambda: torch.nn.GRU(4, 6)(torch.zeros(5, 3, 4), torch.zeros(2, 3, 6)))

@@ -189,12 +189,14 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 
 
 def threshold(input, threshold, value, inplace=False):
-    out = _C.threshold(input, threshold, value)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return threshold_(input, threshold, value)
+    return _C.threshold(input, threshold, value)
 
 
 def threshold_(input, threshold, value):
-    return input.copy_(_C.threshold(input, threshold, value))
+    # masked_fill_'s backward needs only the mask, not the overwritten input
+    return input.masked_fill_(input <= threshold, value)
 
 
 # ---------------------------------------------------------------- linear
