@@ -384,3 +384,66 @@ def test_state_dict_round_trip_through_torch():
     tm.load_state_dict({k: torch.tensor(v.numpy()) for k, v in em.state_dict().items()})
     em.eval(), tm.eval()
     check(em(ember.tensor(x)), tm(torch.tensor(x)), rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("input_grad", [True, False])
+def test_full_backward_hook(input_grad):
+    """hook(module, grad_input, grad_output) sees the gradients w.r.t. the module's own inputs and outputs."""
+    records = {}
+
+    def run(lib):
+        lib.manual_seed(0)
+        m = lib.nn.Bilinear(3, 4, 2).double()
+        if lib is ember:
+            copy_state(m, records["torch_model"])
+        else:
+            records["torch_model"] = m
+        seen = []
+
+        def hook(mod, grad_input, grad_output):
+            assert mod is m
+            seen.append((grad_input, grad_output))
+            if grad_input[0] is not None:
+                return (grad_input[0] * 2, grad_input[1])
+            return None
+
+        handle = m.register_full_backward_hook(hook)
+        x1 = lib.tensor(R(5, 3), requires_grad=input_grad)
+        x2 = lib.tensor(R(5, 4, seed=1))
+        out = m(x1, x2)
+        (out * lib.tensor(R(5, 2, seed=2))).sum().backward()
+        handle.remove()
+        out2 = m(x1, x2)  # removed: no more calls
+        out2.sum().backward()
+        return seen, x1, m
+
+    t_seen, tx, tm = run(torch)
+    e_seen, ex, em = run(ember)
+    assert len(e_seen) == len(t_seen) == 1
+    for e_part, t_part in zip(e_seen[0], t_seen[0]):
+        assert len(e_part) == len(t_part)
+        for a, b in zip(e_part, t_part):
+            assert (a is None) == (b is None)
+            if b is not None:
+                check(a, b)
+    if input_grad:
+        check(ex.grad, tx.grad)  # the doubled grad_input from the first call reached x1
+    check(em.weight.grad, tm.weight.grad)
+
+
+def test_backward_hook_on_sequential_child():
+    grads = {}
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+        seq = lib.nn.Sequential(lib.nn.Linear(3, 4), lib.nn.Tanh(), lib.nn.Linear(4, 1)).double()
+        if lib is ember:
+            copy_state(seq, grads["tseq"])
+        else:
+            grads["tseq"] = seq
+        got = []
+        seq[1].register_full_backward_hook(lambda m, gi, go: got.append((gi[0], go[0])))
+        seq(lib.tensor(R(2, 3))).sum().backward()
+        grads[lib.__name__] = got
+    assert len(grads["ember"]) == 1
+    check(grads["ember"][0][0], grads["torch"][0][0])
+    check(grads["ember"][0][1], grads["torch"][0][1])

@@ -4,6 +4,7 @@ from collections import OrderedDict, namedtuple
 
 from ... import _C
 from ..._tensor import Tensor
+from ...autograd.function import Function
 from ..parameter import Parameter
 
 _IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -54,6 +55,101 @@ def register_module_forward_hook(hook):
     return handle
 
 
+class _BackwardHookFunction(Function):
+    """Identity over several tensors: its graph node sees the gradients of all of them at once."""
+
+    @staticmethod
+    def forward(ctx, *args):
+        outs = tuple(a.view_as(a) for a in args)
+        ctx.mark_non_differentiable(*[o for a, o in zip(args, outs) if not a.requires_grad])
+        return outs
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return grads
+
+
+class _BackwardHook:
+    """Full backward hooks (torch.utils.hooks.BackwardHook): identity nodes on the module's tensor
+    inputs and outputs capture grad_output, then call hook(module, grad_input, grad_output) once the
+    gradients with respect to the inputs are known; a hook may return replacement grad_input."""
+
+    def __init__(self, module, user_hooks):
+        self.module = module
+        self.user_hooks = user_hooks
+        self.grad_outputs = None
+        self.n_outputs = -1
+        self.output_tensors_index = None
+        self.n_inputs = -1
+        self.input_tensors_index = None
+
+    @staticmethod
+    def _pack_with_none(indices, values, size):
+        res = [None] * size
+        for idx, val in zip(indices, values):
+            res[idx] = val
+        return tuple(res)
+
+    def _apply_on_tensors(self, fn, args):
+        idx = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        tensors = [args[i] for i in idx]
+        if not (any(t.requires_grad for t in tensors) and _C.is_grad_enabled()):
+            return args, None
+        new = _BackwardHookFunction.apply(*tensors)
+        if isinstance(new, Tensor):
+            new = (new,)
+        grad_fns = [t.grad_fn for t in new if t.grad_fn is not None]
+        fn(grad_fns[0])
+        out = list(args)
+        for i, t in zip(idx, new):
+            out[i] = t
+        return tuple(out), idx
+
+    def setup_input_hook(self, args):
+        def fn(grad_fn):
+            def hook(grad_input, _):
+                if self.grad_outputs is None:
+                    return None
+                res = self._pack_with_none(self.input_tensors_index, grad_input, self.n_inputs)
+                for user_hook in self.user_hooks:
+                    out = user_hook(self.module, res, self.grad_outputs)
+                    if out is None:
+                        continue
+                    if len(out) != len(res):
+                        raise RuntimeError("Backward hook returned an invalid number of grad_input, "
+                                           f"got {len(out)}, but expected {len(res)}")
+                    res = out
+                self.grad_outputs = None
+                return tuple(res[i] for i in self.input_tensors_index)
+            grad_fn.register_hook(hook)
+
+        res, idx = self._apply_on_tensors(fn, args)
+        self.n_inputs = len(args)
+        self.input_tensors_index = idx
+        return res
+
+    def setup_output_hook(self, result):
+        def fn(grad_fn):
+            def hook(_, grad_output):
+                self.grad_outputs = self._pack_with_none(self.output_tensors_index, grad_output, self.n_outputs)
+                if self.input_tensors_index is None:  # no input needs a gradient: call the hooks now
+                    grad_inputs = self._pack_with_none([], [], self.n_inputs)
+                    for user_hook in self.user_hooks:
+                        r = user_hook(self.module, grad_inputs, self.grad_outputs)
+                        if r is not None and not (isinstance(r, tuple) and all(el is None for el in r)):
+                            raise RuntimeError("Backward hook for Modules where no input requires gradient should "
+                                               "always return None or None for all gradients.")
+                    self.grad_outputs = None
+            grad_fn.register_hook(hook)
+
+        is_tuple = isinstance(result, tuple)
+        args = result if is_tuple else (result,)
+        res, idx = self._apply_on_tensors(fn, args)
+        self.n_outputs = len(args)
+        self.output_tensors_index = idx
+        return res if is_tuple else res[0]
+
+
 def _addindent(s, n):
     lines = s.split("\n")
     if len(lines) == 1:
@@ -95,36 +191,17 @@ class Module:
             r = hook(self, args)
             if r is not None:
                 args = r if isinstance(r, tuple) else (r,)
+        bw_hook = None
+        if self._backward_hooks:
+            bw_hook = _BackwardHook(self, list(self._backward_hooks.values()))
+            args = bw_hook.setup_input_hook(args)
         result = self.forward(*args, **kwargs)
         for hook in itertools.chain(_global_forward_hooks.values(), self._forward_hooks.values()):
             r = hook(self, args, result)
             if r is not None:
                 result = r
-        if self._backward_hooks:
-            result = self._attach_backward_hooks(args, result)
-        return result
-
-    def _attach_backward_hooks(self, args, result):
-        # Full backward hooks: hook(module, grad_input, grad_output), called when the gradient
-        # of the module's output tensor(s) is known; grad_input is approximated by the gradients
-        # flowing into the module's tensor inputs.
-        outputs = result if isinstance(result, tuple) else (result,)
-        tensors = [o for o in outputs if isinstance(o, Tensor) and o.requires_grad]
-        if not tensors:
-            return result
-        module = self
-
-        def make_hook(out_index):
-            def hook(grad):
-                for h in module._backward_hooks.values():
-                    r = h(module, (grad,), (grad,))
-                    if r is not None:
-                        return r[0] if isinstance(r, tuple) else r
-                return None
-            return hook
-
-        for i, t in enumerate(tensors):
-            t.register_hook(make_hook(i))
+        if bw_hook is not None:
+            result = bw_hook.setup_output_hook(result)
         return result
 
     # ------------------------------------------------------------ registration
