@@ -371,6 +371,15 @@ def test_layernorm_shape_mismatch():
     assert "[4]" in str(e) and "[2, 3]" in str(e)
 
 
+def test_norm_channel_mismatch():
+    e = raises_like(lambda: ember.nn.InstanceNorm2d(3, affine=True)(ember.zeros(2, 4, 3, 3)),
+                    lambda: torch.nn.InstanceNorm2d(3, affine=True)(torch.zeros(2, 4, 3, 3)))
+    assert "InstanceNorm2d" in str(e) and "[2, 4, 3, 3]" in str(e)
+    raises_like(lambda: ember.nn.BatchNorm2d(3)(ember.zeros(2, 4, 2, 2)),
+                lambda: torch.nn.BatchNorm2d(3)(torch.zeros(2, 4, 2, 2)))
+    raises_like(lambda: ember.nn.GroupNorm(2, 4)(ember.zeros(2, 6, 3)), lambda: torch.nn.GroupNorm(2, 4)(torch.zeros(2, 6, 3)))
+
+
 def test_groupnorm_bad_groups():
     raises_like(lambda: ember.nn.GroupNorm(3, 4), lambda: torch.nn.GroupNorm(3, 4))
 

@@ -71,6 +71,33 @@ def test_rnn_bad_input():
     raises_like(lambda: ember.nn.GRU(4, 6)(ember.zeros(5, 3, 4), ember.zeros(2, 3, 6)),
                 lambda: torch.nn.GRU(4, 6)(torch.zeros(5, 3, 4), torch.zeros(2, 3, 6)))
     raises_like(lambda: ember.nn.RNN(4, 6, nonlinearity="sigmoid"), lambda: torch.nn.RNN(4, 6, nonlinearity="sigmoid"))
+    raises_like(lambda: ember.nn.LSTM(4, 6)(ember.zeros(5, 3, 4, 1)), lambda: torch.nn.LSTM(4, 6)(torch.zeros(5, 3, 4, 1)))
+
+
+# (constructor and call on a library, whether ember's message must equal torch's exactly)
+BAD_STATES = [
+    (lambda L: L.nn.LSTM(4, 6)(L.zeros(5, 3, 4), (L.zeros(1, 2, 6), L.zeros(1, 3, 6))), True),
+    (lambda L: L.nn.LSTM(4, 6)(L.zeros(5, 3, 4), (L.zeros(1, 3, 6), L.zeros(1, 3, 5))), True),
+    (lambda L: L.nn.LSTM(4, 6)(L.zeros(5, 3, 4), (L.zeros(3, 6), L.zeros(3, 6))), True),
+    (lambda L: L.nn.GRU(4, 6)(L.zeros(5, 3, 4), L.zeros(2, 3, 6)), True),
+    (lambda L: L.nn.GRU(4, 6)(L.zeros(5, 4), L.zeros(1, 3, 6)), True),
+    (lambda L: L.nn.RNN(4, 6, num_layers=2, bidirectional=True)(L.zeros(5, 3, 4), L.zeros(2, 3, 6)), True),
+    (lambda L: L.nn.LSTMCell(4, 6)(L.zeros(3, 5)), True),
+    (lambda L: L.nn.GRUCell(4, 6)(L.zeros(3, 4), L.zeros(2, 6)), True),
+    (lambda L: L.nn.GRUCell(4, 6)(L.zeros(3, 4), L.zeros(3, 5)), True),
+    (lambda L: L.nn.RNNCell(4, 6)(L.zeros(5, 3, 4)), True),
+    (lambda L: L.nn.LSTMCell(4, 6)(L.zeros(3, 4), (L.zeros(3, 6), L.zeros(3, 5))), False),  # torch says hidden0
+]
+
+
+@pytest.mark.parametrize("call,exact", BAD_STATES)
+def test_rnn_bad_states_messages(call, exact):
+    e = raises_like(lambda: call(ember), lambda: call(torch))
+    try:
+        call(torch)
+    except Exception as t:
+        if exact:
+            assert str(e) == str(t), (str(e), str(t))
 
 
 def test_rnn_dropout_train_between_layers():

@@ -112,9 +112,10 @@ class _InstanceNorm(_NormBase):
         self._check_input_dim(input)
         feature_dim = input.dim() - self._get_no_batch_dim()
         if input.size(feature_dim) != self.num_features:
-            if self.affine:
-                raise ValueError(f"expected input's size at dim={feature_dim} to match num_features "
-                                 f"({self.num_features}), but got: {input.size(feature_dim)}.")
+            if self.affine:  # torch 1.13 fails here in the kernel, with a RuntimeError
+                raise RuntimeError(f"{type(self).__name__}: expected input's size at dim={feature_dim} to match "
+                                   f"num_features ({self.num_features}), but got: {input.size(feature_dim)} "
+                                   f"(input of shape {list(input.shape)})")
         if input.dim() == self._get_no_batch_dim():
             return F.instance_norm(input.unsqueeze(0), self.running_mean, self.running_var, self.weight, self.bias,
                                    self.training or not self.track_running_stats, self.momentum, self.eps).squeeze(0)
