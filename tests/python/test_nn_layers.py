@@ -377,7 +377,8 @@ def test_norm_channel_mismatch():
     assert "InstanceNorm2d" in str(e) and "[2, 4, 3, 3]" in str(e)
     raises_like(lambda: ember.nn.BatchNorm2d(3)(ember.zeros(2, 4, 2, 2)),
                 lambda: torch.nn.BatchNorm2d(3)(torch.zeros(2, 4, 2, 2)))
-    raises_like(lambda: ember.nn.GroupNorm(2, 4)(ember.zeros(2, 6, 3)), lambda: torch.nn.GroupNorm(2, 4)(torch.zeros(2, 6, 3)))
+    raises_like(lambda: ember.nn.GroupNorm(2, 4)(ember.zeros(2, 6, 3)),
+                lambda: torch.nn.GroupNorm(2, 4)(torch.zeros(2, 6, 3)))
 
 
 def test_groupnorm_bad_groups():

@@ -71,7 +71,8 @@ def test_rnn_bad_input():
     raises_like(lambda: ember.nn.GRU(4, 6)(ember.zeros(5, 3, 4), ember.zeros(2, 3, 6)),
                 lambda: torch.nn.GRU(4, 6)(torch.zeros(5, 3, 4), torch.zeros(2, 3, 6)))
     raises_like(lambda: ember.nn.RNN(4, 6, nonlinearity="sigmoid"), lambda: torch.nn.RNN(4, 6, nonlinearity="sigmoid"))
-    raises_like(lambda: ember.nn.LSTM(4, 6)(ember.zeros(5, 3, 4, 1)), lambda: torch.nn.LSTM(4, 6)(torch.zeros(5, 3, 4, 1)))
+    raises_like(lambda: ember.nn.LSTM(4, 6)(ember.zeros(5, 3, 4, 1)),
+                lambda: torch.nn.LSTM(4, 6)(torch.zeros(5, 3, 4, 1)))
 
 
 # (constructor and call on a library, whether ember's message must equal torch's exactly)
