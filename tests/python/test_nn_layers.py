@@ -412,3 +412,59 @@ def test_gradcheck_functional_composites():
     q = ember.tensor(R(2, 3, 4), requires_grad=True)
     assert ember.autograd.gradcheck(lambda q: F.softmax(q @ q.transpose(-1, -2), -1) @ q, (q,))
     assert ember.autograd.gradgradcheck(lambda x: F.silu(x).sum(), (x,))
+
+
+INPLACE = [
+    ("celu", lambda F, y: F.celu(y, 1.3, inplace=True)),
+    ("rrelu_eval", lambda F, y: F.rrelu(y, inplace=True)),
+    ("hardtanh", lambda F, y: F.hardtanh(y, -0.5, 0.5, inplace=True)),
+    ("relu6", lambda F, y: F.relu6(y, inplace=True)),
+    ("hardsigmoid", lambda F, y: F.hardsigmoid(y, inplace=True)),
+    ("hardswish", lambda F, y: F.hardswish(y, inplace=True)),
+    ("mish", lambda F, y: F.mish(y, inplace=True)),
+    ("selu", lambda F, y: F.selu(y, inplace=True)),
+    ("elu", lambda F, y: F.elu(y, inplace=True)),
+    ("leaky_relu", lambda F, y: F.leaky_relu(y, 0.1, inplace=True)),
+    ("silu", lambda F, y: F.silu(y, inplace=True)),
+    ("relu", lambda F, y: F.relu(y, inplace=True)),
+    ("threshold", lambda F, y: F.threshold(y, 0.2, -3.0, inplace=True)),
+    ("dropout_eval", lambda F, y: F.dropout(y, 0.5, False, inplace=True)),
+]
+
+
+@pytest.mark.parametrize("name,fn", INPLACE, ids=[c[0] for c in INPLACE])
+def test_inplace_functional_gradients(name, fn):
+    """inplace=True on a non-leaf: same values and gradients as torch, and the same object back."""
+    x = R(4, 6) * 3
+    res = []
+    for lib in (torch, ember):
+        leaf = lib.tensor(x, requires_grad=True)
+        y = leaf * 1.0
+        out = fn(lib.nn.functional, y)
+        assert out is y
+        (out * lib.tensor(R(4, 6, seed=1))).sum().backward()
+        res.append((out.detach(), leaf.grad))
+    check(res[1][0], res[0][0])
+    check(res[1][1], res[0][1])
+
+
+@pytest.mark.parametrize("fn", [lambda F, y: F.dropout(y, 0.4, True, inplace=True),
+                                lambda F, y: F.dropout2d(y, 0.4, True, inplace=True),
+                                lambda F, y: F.alpha_dropout(y, 0.4, True, inplace=True),
+                                lambda F, y: F.rrelu(y, 0.1, 0.3, training=True, inplace=True)])
+def test_inplace_random_gradients(fn):
+    """Random in-place ops: the gradient is out / in elementwise for these (piecewise linear) maps."""
+    ember.manual_seed(0)
+    x = np.abs(R(40, 30, 2)) + 0.5
+    x[::2] *= -1
+    leaf = ember.tensor(x, requires_grad=True)
+    y = leaf * 1.0
+    out = fn(ember.nn.functional, y)
+    assert out is y
+    out.sum().backward()
+    o = out.detach().numpy()
+    if "alpha_dropout" not in fn.__code__.co_names:
+        np.testing.assert_allclose(leaf.grad.numpy(), o / x, rtol=1e-10)
+    else:  # alpha dropout: a*x*mask + b, gradient a*mask
+        g = leaf.grad.numpy()
+        assert set(np.round(np.unique(g), 8)) <= {0.0, np.round(g.max(), 8)} and g.max() > 0

@@ -62,13 +62,21 @@ def elu_(input, alpha=1.0):
     return _C.elu_(input, alpha)
 
 
+def _inplace(input, fn):
+    """input <- fn(input) for the inplace= variants. Under autograd fn reads a clone, so what its
+    backward saved is not the tensor that copy_ then overwrites."""
+    src = input.clone() if (input.requires_grad and _C.is_grad_enabled()) else input
+    return input.copy_(fn(src))
+
+
 def selu(input, inplace=False):
     return input.selu_() if inplace else _C.selu(input)
 
 
 def celu(input, alpha=1.0, inplace=False):
-    out = _C.celu(input, alpha)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _inplace(input, lambda x: _C.celu(x, alpha))
+    return _C.celu(input, alpha)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -84,12 +92,12 @@ def prelu(input, weight):
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
-    if training:
-        noise = _C.empty_like(input).uniform_(lower, upper)
-        out = _C.where(input >= 0, input, input * noise)
-    else:
-        out = _C.leaky_relu(input, (lower + upper) / 2)
-    return input.copy_(out) if inplace else out
+    def fn(x):
+        if training:
+            noise = _C.empty_like(x).uniform_(lower, upper)
+            return _C.where(x >= 0, x, x * noise)
+        return _C.leaky_relu(x, (lower + upper) / 2)
+    return _inplace(input, fn) if inplace else fn(input)
 
 
 def glu(input, dim=-1):
@@ -422,32 +430,36 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     if not training or p == 0.0:
         return input
-    out = _C.dropout(input, p, True)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _inplace(input, lambda x: _C.dropout(x, p, True))
+    return _C.dropout(input, p, True)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     _check_p(p)
     if not training or p == 0.0:
         return input
-    out = _C.alpha_dropout(input, p, True)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _inplace(input, lambda x: _C.alpha_dropout(x, p, True))
+    return _C.alpha_dropout(input, p, True)
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     _check_p(p)
     if not training or p == 0.0:
         return input
-    out = _C.feature_alpha_dropout(input, p, True)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _inplace(input, lambda x: _C.feature_alpha_dropout(x, p, True))
+    return _C.feature_alpha_dropout(input, p, True)
 
 
 def _feature_dropout(input, p, training, inplace, min_dim, name):
     _check_p(p)
     if not training or p == 0.0:
         return input
-    out = _C.feature_dropout(input, p, True)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _inplace(input, lambda x: _C.feature_dropout(x, p, True))
+    return _C.feature_dropout(input, p, True)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
