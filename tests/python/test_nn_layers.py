@@ -468,3 +468,54 @@ def test_inplace_random_gradients(fn):
     else:  # alpha dropout: a*x*mask + b, gradient a*mask
         g = leaf.grad.numpy()
         assert set(np.round(np.unique(g), 8)) <= {0.0, np.round(g.max(), 8)} and g.max() > 0
+
+
+def _pool_then_unpool(n):
+    def fwd(m, x):
+        lib = torch if isinstance(x, torch.Tensor) else ember
+        pool = getattr(lib.nn.functional, f"max_pool{n}d_with_indices")
+        out, idx = pool(x, 2)
+        return m(out, idx, output_size=list(x.shape[2:]))
+    return fwd
+
+
+@pytest.mark.parametrize("n,shape", [(1, (2, 3, 7)), (2, (1, 2, 5, 4)), (3, (1, 2, 4, 5, 4))])
+def test_max_unpool(n, shape):
+    compare_module(lambda nn: getattr(nn, f"MaxUnpool{n}d")(2), [R(*shape)], forward=_pool_then_unpool(n))
+    assert repr(getattr(ember.nn, f"MaxUnpool{n}d")(3, 2)) == repr(getattr(torch.nn, f"MaxUnpool{n}d")(3, 2))
+
+
+def test_adaptive_max_pool3d_and_with_indices():
+    compare_module(lambda nn: nn.AdaptiveMaxPool3d((2, 3, 1), return_indices=True), [R(1, 2, 4, 5, 3)])
+    x = R(2, 3, 6, 5)
+    for name, args in [("max_pool1d_with_indices", (R(2, 3, 7), 3)), ("max_pool2d_with_indices", (x, 2)),
+                       ("max_pool3d_with_indices", (R(1, 2, 4, 4, 4), 2)),
+                       ("adaptive_max_pool1d_with_indices", (R(2, 3, 7), 3)),
+                       ("adaptive_max_pool2d_with_indices", (x, (2, 3))),
+                       ("adaptive_max_pool3d_with_indices", (R(1, 2, 4, 4, 4), 2))]:
+        e = getattr(ember.nn.functional, name)(ember.tensor(args[0]), *args[1:])
+        t = getattr(torch.nn.functional, name)(torch.tensor(args[0]), *args[1:])
+        check(e, t, msg=name)
+
+
+def test_channel_shuffle():
+    x = R(2, 6, 2, 3)
+    check(ember.nn.functional.channel_shuffle(ember.tensor(x), 3), torch.nn.functional.channel_shuffle(
+        torch.tensor(x), 3))
+    raises_like(lambda: ember.nn.ChannelShuffle(4)(ember.tensor(x)),
+                lambda: torch.nn.ChannelShuffle(4)(torch.tensor(x)))
+
+
+def test_underscore_functional_variants():
+    x = R(3, 4)
+    for name, args in [("selu_", ()), ("celu_", (0.7,)), ("rrelu_", (0.1, 0.3, False))]:
+        e, t = ember.tensor(x), torch.tensor(x)
+        assert getattr(ember.nn.functional, name)(e, *args) is e
+        getattr(torch.nn.functional, name)(t, *args)
+        check(e, t, msg=name)
+
+
+def test_lazy_and_fractional_modules_say_not_supported():
+    for name in ["LazyLinear", "LazyConv2d", "LazyBatchNorm1d", "FractionalMaxPool2d"]:
+        with pytest.raises(NotImplementedError, match="not supported yet"):
+            getattr(ember.nn, name)(3)

@@ -219,3 +219,19 @@ def test_functional_losses_direct():
           TF.smooth_l1_loss(torch.tensor(x), torch.tensor(x * 0.5), beta=2.0))
     check(F.kl_div(ember.tensor(x), ember.tensor(np.abs(x)), reduction="batchmean"),
           TF.kl_div(torch.tensor(x), torch.tensor(np.abs(x)), reduction="batchmean"))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_multilabel_margin_loss(reduction):
+    target = np.array([[3, 0, -1, 1], [1, 2, 3, -1], [-1, 1, 2, 0], [0, 1, 2, 3]])
+    compare_module(lambda nn: nn.MultiLabelMarginLoss(reduction=reduction), [R(4, 4), target])
+    compare_module(lambda nn: nn.MultiLabelMarginLoss(reduction=reduction), [R(4), np.array([2, 1, -1, 3])])
+    raises_like(lambda: ember.nn.MultiLabelMarginLoss()(ember.zeros(2, 3), ember.zeros(2, 4, dtype=ember.int64)),
+                lambda: torch.nn.MultiLabelMarginLoss()(torch.zeros(2, 3), torch.zeros(2, 4, dtype=torch.int64)))
+
+
+def test_nllloss2d_alias():
+    with pytest.warns(UserWarning):
+        m = ember.nn.NLLLoss2d()
+    x, y = R(2, 3, 4, 4), labels((2, 4, 4), 3)
+    check(m(ember.tensor(x), ember.tensor(y)), torch.nn.NLLLoss()(torch.tensor(x), torch.tensor(y)))

@@ -113,3 +113,130 @@ def test_pad_sequence_gradient():
     (torch.nn.utils.rnn.pad_sequence([ta, tb]) * torch.tensor(g)).sum().backward()
     check(a.grad, ta.grad)
     check(b.grad, tb.grad)
+
+
+def _pair_modules(make, seed=0):
+    torch.manual_seed(seed)
+    tm = make(torch.nn).double()
+    em = make(ember.nn).double()
+    em.load_state_dict({k: ember.tensor(v.detach().numpy().copy()) for k, v in tm.state_dict().items()})
+    return em, tm
+
+
+@pytest.mark.parametrize("make,dim", [(lambda nn: nn.Linear(4, 3), 0), (lambda nn: nn.Conv2d(2, 3, 3), 0),
+                                      (lambda nn: nn.Conv1d(2, 3, 3), 2), (lambda nn: nn.Linear(4, 3), None),
+                                      (lambda nn: nn.Conv2d(2, 3, 3), 1)])
+def test_weight_norm(make, dim):
+    em, tm = _pair_modules(make)
+    ember.nn.utils.weight_norm(em, dim=dim)
+    torch.nn.utils.weight_norm(tm, dim=dim)
+    assert [n for n, _ in em.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    for (n, a), (_, b) in zip(em.named_parameters(), tm.named_parameters()):
+        check(a, b, msg=n)
+    shape = {torch.nn.Linear: (2, 4), torch.nn.Conv1d: (2, 2, 5), torch.nn.Conv2d: (2, 2, 5, 5)}[type(tm)]
+    x = R(*shape)
+    eo, to = em(ember.tensor(x)), tm(torch.tensor(x))
+    check(eo, to)
+    eo.pow(2).sum().backward()
+    to.pow(2).sum().backward()
+    for (n, a), (_, b) in zip(em.named_parameters(), tm.named_parameters()):
+        check(a.grad, b.grad, msg=n)
+    raises_like(lambda: ember.nn.utils.weight_norm(em, dim=dim), lambda: torch.nn.utils.weight_norm(tm, dim=dim))
+    ember.nn.utils.remove_weight_norm(em)
+    torch.nn.utils.remove_weight_norm(tm)
+    assert [n for n, _ in em.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    check(em.weight, tm.weight)
+    raises_like(lambda: ember.nn.utils.remove_weight_norm(em), lambda: torch.nn.utils.remove_weight_norm(tm))
+
+
+@pytest.mark.parametrize("make,shape", [(lambda nn: nn.Linear(5, 4), (3, 5)),
+                                        (lambda nn: nn.ConvTranspose2d(3, 2, 2), (1, 3, 3, 3))])
+def test_spectral_norm(make, shape):
+    em, tm = _pair_modules(make)
+    torch.manual_seed(1)
+    ember.manual_seed(1)
+    ember.nn.utils.spectral_norm(em, n_power_iterations=2)
+    torch.nn.utils.spectral_norm(tm, n_power_iterations=2)
+    esd, tsd = em.state_dict(), tm.state_dict()
+    assert list(esd) == list(tsd)
+    assert esd._metadata == tsd._metadata
+    for k in tsd:
+        check(esd[k], tsd[k], msg=k)
+    for step in range(2):  # training mode: power iteration updates u and v each call
+        x = R(*shape, seed=step)
+        eo, to = em(ember.tensor(x)), tm(torch.tensor(x))
+        check(eo, to)
+        eo.pow(2).sum().backward()
+        to.pow(2).sum().backward()
+    for (n, a), (_, b) in zip(em.named_parameters(), tm.named_parameters()):
+        check(a.grad, b.grad, msg=n)
+    for (n, a), (_, b) in zip(em.named_buffers(), tm.named_buffers()):
+        check(a, b, msg=n)
+    em.eval(), tm.eval()
+    x = R(*shape, seed=5)
+    check(em(ember.tensor(x)), tm(torch.tensor(x)).detach())
+    # a state dict round trip restores the estimate
+    em2, _ = _pair_modules(make)
+    ember.nn.utils.spectral_norm(em2, n_power_iterations=2)
+    em2.load_state_dict(em.state_dict())
+    em2.eval()
+    check(em2(ember.tensor(x)), tm(torch.tensor(x)).detach())
+    ember.nn.utils.remove_spectral_norm(em)
+    torch.nn.utils.remove_spectral_norm(tm)
+    assert list(em.state_dict()) == list(tm.state_dict())
+    check(em.weight, tm.weight)
+    raises_like(lambda: ember.nn.utils.spectral_norm(ember.nn.Linear(2, 2), n_power_iterations=0),
+                lambda: torch.nn.utils.spectral_norm(torch.nn.Linear(2, 2), n_power_iterations=0))
+
+
+@pytest.mark.parametrize("transpose", [False, True])
+def test_fuse_conv_bn(transpose):
+    def make(nn):
+        conv = nn.ConvTranspose2d(2, 3, 3) if transpose else nn.Conv2d(2, 3, 3, bias=False)
+        return nn.Sequential(conv, nn.BatchNorm2d(3))
+    em, tm = _pair_modules(make)
+    for m, lib in ((em, ember), (tm, torch)):  # one training step: non-trivial running statistics
+        m.train()
+        m(lib.tensor(R(4, 2, 5, 5)))
+        m.eval()
+    ef = ember.nn.utils.fuse_conv_bn_eval(em[0], em[1], transpose=transpose)
+    tf = torch.nn.utils.fuse_conv_bn_eval(tm[0], tm[1], transpose=transpose)
+    check(ef.weight, tf.weight)
+    check(ef.bias, tf.bias)
+    x = R(2, 2, 5, 5, seed=3)
+    # the fused layer computes what conv followed by batch norm computed
+    np.testing.assert_allclose(ef(ember.tensor(x)).detach().numpy(), em(ember.tensor(x)).detach().numpy(), atol=1e-10)
+    el, tl = _pair_modules(lambda nn: nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)))
+    for m, lib in ((el, ember), (tl, torch)):
+        m.train()
+        m(lib.tensor(R(6, 3)))
+        m.eval()
+    ef, tf = ember.nn.utils.fuse_linear_bn_eval(el[0], el[1]), torch.nn.utils.fusion.fuse_linear_bn_eval(tl[0], tl[1])
+    check(ef.weight, tf.weight)
+    check(ef.bias, tf.bias)
+    raises_like(lambda: ember.nn.utils.fuse_conv_bn_eval(em[0].train(), em[1]),
+                lambda: torch.nn.utils.fuse_conv_bn_eval(tm[0].train(), tm[1]))
+
+
+def test_skip_init():
+    m = ember.nn.utils.skip_init(ember.nn.Linear, 4, 3)
+    assert isinstance(m, ember.nn.Linear) and tuple(m.weight.shape) == (3, 4)
+    raises_like(lambda: ember.nn.utils.skip_init(int), lambda: torch.nn.utils.skip_init(int))
+
+
+def test_unpad_unpack_invert_permutation():
+    seqs = [R(3, 2), R(5, 2, seed=1), R(1, 2, seed=2)]
+    for bf in (False, True):
+        ep = ember.nn.utils.rnn.pad_sequence([ember.tensor(s) for s in seqs], batch_first=bf)
+        tp = torch.nn.utils.rnn.pad_sequence([torch.tensor(s) for s in seqs], batch_first=bf)
+        lens = [3, 5, 1]
+        check(ember.nn.utils.rnn.unpad_sequence(ep, ember.tensor(lens), batch_first=bf),
+              torch.nn.utils.rnn.unpad_sequence(tp, torch.tensor(lens), batch_first=bf))
+    check(ember.nn.utils.rnn.unpack_sequence(ember.nn.utils.rnn.pack_sequence([ember.tensor(s) for s in seqs],
+                                                                              enforce_sorted=False)),
+          torch.nn.utils.rnn.unpack_sequence(torch.nn.utils.rnn.pack_sequence([torch.tensor(s) for s in seqs],
+                                                                              enforce_sorted=False)))
+    perm = [2, 0, 3, 1]
+    check(ember.nn.utils.rnn.invert_permutation(ember.tensor(perm)),
+          torch.nn.utils.rnn.invert_permutation(torch.tensor(perm)))
+    assert ember.nn.utils.rnn.invert_permutation(None) is None

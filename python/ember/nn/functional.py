@@ -69,6 +69,18 @@ def _inplace(input, fn):
     return input.copy_(fn(src))
 
 
+def selu_(input):
+    return input.selu_()
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
 def selu(input, inplace=False):
     return input.selu_() if inplace else _C.selu(input)
 
@@ -311,6 +323,46 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return _C.adaptive_max_pool2d(input, output_size, return_indices)
 
 
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    return _C.adaptive_max_pool3d(input, output_size, return_indices)
+
+
+# the *_with_indices forms always return (output, indices)
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool3d(input, output_size, True)
+
+
+def _fractional_unsupported(*args, **kwargs):
+    raise NotImplementedError("fractional max pooling is not supported yet")
+
+
+fractional_max_pool2d = fractional_max_pool3d = _fractional_unsupported
+fractional_max_pool2d_with_indices = fractional_max_pool3d_with_indices = _fractional_unsupported
+
+
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return (out.sign() * relu(out.abs())).mul(kernel_size).pow(1.0 / norm_type)
@@ -322,9 +374,36 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return (out.sign() * relu(out.abs())).mul(kw * kh).pow(1.0 / norm_type)
 
 
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _C.max_unpool1d(input, indices, kernel_size, stride if stride is not None else kernel_size, padding,
+                           output_size)
+
+
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     return _C.max_unpool2d(input, indices, kernel_size, stride if stride is not None else kernel_size, padding,
                            output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _C.max_unpool3d(input, indices, kernel_size, stride if stride is not None else kernel_size, padding,
+                           output_size)
+
+
+def channel_shuffle(input, groups):
+    """Splits the channels into `groups` groups and interleaves them."""
+    if input.dim() < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got input with sizes "
+                           f"{list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    n, c = input.shape[:2]
+    if c % groups != 0:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    rest = tuple(input.shape[2:])
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
+native_channel_shuffle = channel_shuffle
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
@@ -709,7 +788,28 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    raise NotImplementedError("multilabel_margin_loss is not supported yet")
+    """Per sample: sum over target classes j (the leading entries of target up to the first -1) and
+    non-target classes i of max(0, 1 - (x[j] - x[i])), divided by the number of classes."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if input.dim() > 2 or tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"multilabel_margin_loss: inconsistent target size: {list(target.shape)} for input of "
+                           f"size: {list(input.shape)}")
+    unbatched = input.dim() < 2
+    if unbatched:
+        input, target = input.reshape(1, -1), target.reshape(1, -1)
+    n_classes = input.size(1)
+    if n_classes and bool(((target < -1) | (target >= n_classes)).any()):
+        raise RuntimeError(f"multilabel_margin_loss: target values must be in [-1, {n_classes - 1}]")
+    valid = (target == -1).cumsum(1) == 0                                   # (N, J): before the first -1
+    idx = target.clamp(min=0)
+    is_target = (one_hot(idx, n_classes).to(_C.bool) & valid.unsqueeze(-1)).any(1)    # (N, C)
+    x_target = input.gather(1, idx)                                         # (N, J)
+    margins = (1 - (x_target.unsqueeze(-1) - input.unsqueeze(1))).clamp(min=0)       # (N, J, C)
+    mask = valid.unsqueeze(-1) & is_target.logical_not().unsqueeze(1)
+    loss = (margins * mask.to(input.dtype)).sum((1, 2)) / n_classes
+    if unbatched:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):

@@ -111,3 +111,24 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
 def pack_sequence(sequences, enforce_sorted=True):
     lengths = _C.tensor([v.size(0) for v in sequences], dtype=_C.int64)
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
+
+
+def invert_permutation(permutation):
+    """The inverse of an index permutation (None stays None)."""
+    if permutation is None:
+        return None
+    return _invert_permutation(permutation)
+
+
+def unpad_sequence(padded_sequences, lengths, batch_first=False):
+    """The list of unpadded sequences from a padded batch and its lengths (inverse of pad_sequence)."""
+    if not batch_first:
+        padded_sequences = padded_sequences.transpose(0, 1)
+    lens = lengths.tolist() if isinstance(lengths, _C._TensorBase) else list(lengths)
+    return [padded_sequences[i, :int(n)] for i, n in enumerate(lens)]
+
+
+def unpack_sequence(packed_sequences):
+    """The list of sequences in a PackedSequence (inverse of pack_sequence)."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
