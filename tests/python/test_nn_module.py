@@ -447,3 +447,143 @@ def test_backward_hook_on_sequential_child():
     assert len(grads["ember"]) == 1
     check(grads["ember"][0][0], grads["torch"][0][0])
     check(grads["ember"][0][1], grads["torch"][0][1])
+
+
+def _old_bn_state(L):
+    m = L.nn.BatchNorm1d(2)
+    sd = m.state_dict()
+    del sd["num_batches_tracked"]
+    sd._metadata[""]["version"] = 1  # checkpoints from before num_batches_tracked existed
+    return m.load_state_dict(sd), m.num_batches_tracked
+
+
+def _missing_bn_counter(L):
+    m = L.nn.BatchNorm1d(2)
+    sd = m.state_dict()
+    del sd["num_batches_tracked"]
+    return m.load_state_dict(sd)
+
+
+def _extra_state(L):
+    class M(L.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = L.nn.Linear(2, 2)
+            self.k = 3
+
+        def get_extra_state(self):
+            return {"k": self.k}
+
+        def set_extra_state(self, state):
+            self.k = state["k"] + 1
+
+    m = M()
+    sd = m.state_dict()
+    m.load_state_dict(sd)
+    missing = M().load_state_dict({k: v for k, v in sd.items() if k != "_extra_state"}, strict=False)
+    unexpected = L.nn.Linear(2, 2).load_state_dict({"_extra_state": 1, **L.nn.Linear(2, 2).state_dict()},
+                                                   strict=False)
+    return list(sd.keys()), m.k, missing, unexpected
+
+
+def _shared_parameter(L):
+    a, b = L.nn.Linear(2, 2), L.nn.Linear(2, 2)
+    b.weight = a.weight
+    s = L.nn.Sequential(a, b)
+    return [n for n, _ in s.named_parameters()], list(s.state_dict())
+
+
+def _pickled(L):
+    import pickle
+    m = pickle.loads(pickle.dumps(L.nn.Sequential(L.nn.Linear(2, 2), L.nn.BatchNorm1d(2)).eval()))
+    return [n for n, _ in m.named_parameters()], m.training, m[1].training
+
+
+# Each call runs on torch and on ember: the same result (repr, with the library name swapped)
+# or the same exception type and message.
+API_CASES = [
+    lambda L: dict(L.nn.Sequential(L.nn.BatchNorm1d(2), L.nn.Linear(2, 2)).state_dict()._metadata),
+    _old_bn_state, _missing_bn_counter, _extra_state, _shared_parameter, _pickled,
+    lambda L: dict(L.nn.Sequential(L.nn.BatchNorm1d(2), L.nn.Linear(2,2)).state_dict()._metadata),
+    lambda L: L.nn.Linear(2,2).to("cpu").weight.dtype,
+    lambda L: L.nn.Linear(2,2).to(L.zeros(1, dtype=L.float64)).weight.dtype,
+    lambda L: L.nn.Linear(2,2).to("cpu", L.float64).weight.dtype,
+    lambda L: L.nn.Linear(2,2).to(device="cpu", dtype=L.float64, non_blocking=True).weight.dtype,
+    lambda L: L.nn.Linear(2,2).type(L.float64).weight.dtype,
+    lambda L: type(copy.deepcopy(L.nn.Sequential(L.nn.Linear(2,2)))[0].weight).__name__,
+    lambda L: L.nn.Sequential(L.nn.Linear(2,2))[5],
+    lambda L: L.nn.ModuleList([L.nn.Linear(2,2)])[-3],
+    lambda L: L.nn.ModuleDict({"a": L.nn.ReLU()})["b"],
+    lambda L: L.nn.ParameterList([L.nn.Parameter(L.zeros(1))])[4],
+    lambda L: L.nn.Linear(2,2).foo,
+    lambda L: L.nn.Module()(1),
+    lambda L: L.nn.Sequential(L.nn.ReLU()) + L.nn.Sequential(L.nn.Tanh()),
+    lambda L: list(L.nn.Sequential(L.nn.ReLU(), L.nn.Tanh()).named_children()),
+    lambda L: L.nn.Linear(2,2).get_parameter("foo"),
+    lambda L: L.nn.Linear(2,2).get_buffer("weight"),
+    lambda L: L.nn.Linear(3,2).extra_repr(),
+    lambda L: L.nn.Conv2d(3,2,(1,3),stride=2, dilation=(1,2), padding_mode="zeros", bias=False).extra_repr(),
+    lambda L: L.nn.ConvTranspose2d(3,2,3,stride=2,output_padding=1).extra_repr(),
+    lambda L: L.nn.BatchNorm2d(3, momentum=None, affine=False).extra_repr(),
+    lambda L: L.nn.Embedding(4,2, max_norm=1.0, sparse=True, scale_grad_by_freq=True).extra_repr(),
+    lambda L: L.nn.MaxPool2d((2,3), return_indices=True, ceil_mode=True),
+    lambda L: L.nn.AvgPool1d(3),
+    lambda L: L.nn.AdaptiveMaxPool2d((2,None)),
+    lambda L: L.nn.Dropout2d(0.3, inplace=True),
+    lambda L: L.nn.Softmax(dim=1),
+    lambda L: L.nn.LogSoftmax(),
+    lambda L: L.nn.Hardtanh(-2, 2),
+    lambda L: L.nn.ReLU6(inplace=True),
+    lambda L: L.nn.LeakyReLU(0.2, True),
+    lambda L: L.nn.ELU(alpha=2.0),
+    lambda L: L.nn.Softplus(beta=2),
+    lambda L: L.nn.Threshold(0.1, 2.0),
+    lambda L: L.nn.GELU(approximate="tanh"),
+    lambda L: L.nn.PReLU(3),
+    lambda L: L.nn.RReLU(0.1, 0.3),
+    lambda L: L.nn.Hardshrink(),
+    lambda L: L.nn.CELU(0.5),
+    lambda L: L.nn.GLU(),
+    lambda L: L.nn.Flatten(0, 2),
+    lambda L: L.nn.Upsample(size=(3,4), mode="bilinear", align_corners=True),
+    lambda L: L.nn.Upsample(scale_factor=(2.0, 3.0)),
+    lambda L: L.nn.PixelUnshuffle(2),
+    lambda L: L.nn.ConstantPad2d((1,2,3,4), 1.5),
+    lambda L: L.nn.ReflectionPad1d(2),
+    lambda L: L.nn.ZeroPad2d(1),
+    lambda L: L.nn.CosineSimilarity(),
+    lambda L: L.nn.PairwiseDistance(),
+    lambda L: L.nn.Fold((4,5),(2,2)),
+    lambda L: L.nn.Unfold(3),
+    lambda L: L.nn.LocalResponseNorm(3),
+    lambda L: L.nn.GroupNorm(2,4,affine=False),
+    lambda L: L.nn.LayerNorm([2,3], elementwise_affine=False),
+    lambda L: L.nn.InstanceNorm1d(3, affine=True),
+    lambda L: L.nn.EmbeddingBag(4,2,mode="sum", padding_idx=1),
+    lambda L: L.nn.TransformerDecoderLayer(8,2,16),
+    lambda L: L.nn.TransformerEncoder(L.nn.TransformerEncoderLayer(8,2,16), 2),
+    lambda L: L.nn.MultiheadAttention(8,2,bias=False,add_bias_kv=True),
+    lambda L: L.nn.RNNCell(3,4,bias=False,nonlinearity="relu"),
+    lambda L: L.nn.LSTM(3,4,proj_size=2),
+    lambda L: L.nn.SmoothL1Loss(beta=0.5),
+    lambda L: L.nn.TripletMarginLoss(),
+    lambda L: L.nn.Identity(3),
+    lambda L: L.nn.Bilinear(2,3,4,bias=False),
+    lambda L: L.nn.Unflatten(1, (2,3)),
+    lambda L: L.nn.MaxPool1d(2),
+    lambda L: L.nn.LPPool2d(2, 3),
+    lambda L: L.nn.ChannelShuffle(2),
+    lambda L: L.nn.Softmax2d(),
+    lambda L: L.nn.AlphaDropout(0.2),
+]
+
+
+@pytest.mark.parametrize("case", API_CASES)
+def test_module_api_matches_torch(case):
+    out = []
+    for lib in (torch, ember):
+        try:
+            out.append(repr(case(lib)).replace("torch.", "ember."))
+        except Exception as e:
+            out.append(f"{type(e).__name__}: {e}".replace("torch.", "ember."))
+    assert out[1] == out[0]

@@ -22,7 +22,9 @@ class _PadNd(Module):
         return F.pad(input, self.padding, self._mode, self.value)
 
     def extra_repr(self):
-        return f"{self.padding}, value={self.value}" if self._mode == "constant" else f"{self.padding}"
+        if self._mode == "constant" and type(self).__name__ != "ZeroPad2d":
+            return f"padding={self.padding}, value={self.value}"
+        return f"{self.padding}"
 
 
 def _pad_class(name, n, mode, with_value):
