@@ -519,3 +519,61 @@ def test_lazy_and_fractional_modules_say_not_supported():
     for name in ["LazyLinear", "LazyConv2d", "LazyBatchNorm1d", "FractionalMaxPool2d"]:
         with pytest.raises(NotImplementedError, match="not supported yet"):
             getattr(ember.nn, name)(3)
+
+
+PADS = ("zeros", "border", "reflection")
+GRID_CASES = [(mode, pad, ac) for mode in ("bilinear", "nearest", "bicubic") for pad in PADS for ac in (False, True)]
+
+
+@pytest.mark.parametrize("mode,pad,align", GRID_CASES)
+def test_grid_sample_2d(mode, pad, align):
+    grid = np.random.default_rng(3).uniform(-1.3, 1.3, (2, 3, 6, 2))  # some points fall outside
+    compare_module(lambda nn: nn.Identity(), [R(2, 3, 4, 5), grid],
+                   forward=lambda m, x, g: (torch if isinstance(x, torch.Tensor) else ember).nn.functional.grid_sample(
+                       x, g, mode=mode, padding_mode=pad, align_corners=align))
+
+
+@pytest.mark.parametrize("mode,pad", [(m, p) for m in ("bilinear", "nearest") for p in PADS])
+def test_grid_sample_3d(mode, pad):
+    grid = np.random.default_rng(4).uniform(-1.2, 1.2, (1, 2, 3, 2, 3))
+    compare_module(lambda nn: nn.Identity(), [R(1, 2, 3, 4, 5), grid],
+                   forward=lambda m, x, g: (torch if isinstance(x, torch.Tensor) else ember).nn.functional.grid_sample(
+                       x, g, mode=mode, padding_mode=pad, align_corners=False))
+
+
+@pytest.mark.parametrize("size", [[2, 3, 4, 5], [2, 3, 4, 5, 2], [1, 1, 1, 3]])
+@pytest.mark.parametrize("align", [False, True])
+def test_affine_grid(size, align):
+    theta = R(size[0], 2, 3) if len(size) == 4 else R(size[0], 3, 4)
+    compare_module(lambda nn: nn.Identity(), [theta],
+                   forward=lambda m, th: (torch if isinstance(th, torch.Tensor) else ember).nn.functional.affine_grid(
+                       th, size, align_corners=align))
+
+
+def test_spatial_transformer_gradcheck_and_errors():
+    F, TF = ember.nn.functional, torch.nn.functional
+    theta = ember.tensor(R(1, 2, 3) * 0.5, requires_grad=True)
+    x = ember.tensor(R(1, 2, 3, 4), requires_grad=True)
+    assert ember.autograd.gradcheck(
+        lambda x, th: F.grid_sample(x, F.affine_grid(th, [1, 2, 3, 3], align_corners=False), align_corners=False),
+        (x, theta))
+    with pytest.warns(UserWarning, match="align_corners=False since 1.3.0"):
+        F.grid_sample(ember.zeros(1, 1, 2, 2), ember.zeros(1, 1, 1, 2))
+    # ember names grid_sampler and both dtypes where torch says "expected scalar type Float but found Double"
+    raises_like(lambda: F.grid_sample(ember.zeros(1, 1, 2, 2), ember.zeros(1, 1, 1, 2, dtype=ember.float64),
+                                      align_corners=True),
+                lambda: TF.grid_sample(torch.zeros(1, 1, 2, 2), torch.zeros(1, 1, 1, 2, dtype=torch.float64),
+                                       align_corners=True))
+    for bad in [lambda L: L.nn.functional.grid_sample(L.zeros(1, 1, 2, 2), L.zeros(1, 1, 1, 3), align_corners=True),
+                lambda L: L.nn.functional.grid_sample(L.zeros(1, 1, 2, 2), L.zeros(2, 1, 1, 2), align_corners=True),
+                lambda L: L.nn.functional.grid_sample(L.zeros(1, 1, 2, 2), L.zeros(1, 1, 1, 2), mode="cubic"),
+                lambda L: L.nn.functional.grid_sample(L.zeros(1, 1, 2, 2, 2), L.zeros(1, 1, 1, 1, 3),
+                                                      mode="bicubic", align_corners=True),
+                lambda L: L.nn.functional.affine_grid(L.zeros(1, 2, 3), [1, 1, 2], align_corners=True),
+                lambda L: L.nn.functional.affine_grid(L.zeros(1, 3, 3), [1, 1, 2, 2], align_corners=True),
+                lambda L: L.nn.functional.affine_grid(L.zeros(1, 2, 3, dtype=L.int64), [1, 1, 2, 2])]:
+        e = raises_like(lambda: bad(ember), lambda: bad(torch))
+        try:
+            bad(torch)
+        except Exception as t:
+            assert str(e) == str(t).replace("torch.", "ember."), (str(e), str(t))

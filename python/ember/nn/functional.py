@@ -1042,3 +1042,6 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if not is_batched:
         attn_output = attn_output.squeeze(1)
     return attn_output, None
+
+
+from ._sampling import affine_grid, grid_sample  # noqa: E402,F401
