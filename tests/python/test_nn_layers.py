@@ -577,3 +577,91 @@ def test_spatial_transformer_gradcheck_and_errors():
             bad(torch)
         except Exception as t:
             assert str(e) == str(t).replace("torch.", "ember."), (str(e), str(t))
+
+
+
+def T_(*shape, seed=0):
+    return ember.tensor(np.random.default_rng(seed).standard_normal(shape), requires_grad=True)
+
+
+_LAB = ember.tensor([0, 2, 1])
+F_ = ember.nn.functional
+# float64 functional ops: numerical gradients, and double backward (the derivatives are ember ops)
+GRADCHECK_CASES = {
+    "conv2d": (lambda x, w: F_.conv2d(x, w, padding=1, stride=2), (T_(1, 2, 4, 4), T_(3, 2, 3, 3, seed=1))),
+    "conv_transpose2d": (lambda x, w: F_.conv_transpose2d(x, w, stride=2), (T_(1, 2, 3, 3), T_(2, 3, 2, 2, seed=1))),
+    "batch_norm_train": (lambda x, w, b: F_.batch_norm(x, None, None, w, b, training=True),
+                (T_(4, 3), T_(3, seed=1), T_(3, seed=2))),
+    "layer_norm": (lambda x, w: F_.layer_norm(x, (3,), w), (T_(2, 3), T_(3, seed=1))),
+    "group_norm": (lambda x, w: F_.group_norm(x, 2, w), (T_(2, 4, 2), T_(4, seed=1))),
+    "instance_norm": (lambda x: F_.instance_norm(x), (T_(2, 3, 4),)),
+    "cross_entropy_ls": (lambda x: F_.cross_entropy(x, _LAB, label_smoothing=0.2), (T_(3, 4),)),
+    "cross_entropy_prob": (lambda x, p: F_.cross_entropy(x, p.softmax(1)), (T_(3, 4), T_(3, 4, seed=1))),
+    "nll_weight": (lambda x: F_.nll_loss(x, _LAB, weight=ember.tensor([1., 2., 3., 4.], dtype=ember.float64)),
+                (T_(3, 4),)),
+    "mse": (lambda x, y: F_.mse_loss(x, y), (T_(3, 4), T_(3, 4, seed=1))),
+    "smooth_l1": (lambda x, y: F_.smooth_l1_loss(x, y, beta=0.5), (T_(3, 4), T_(3, 4, seed=1))),
+    "huber": (lambda x, y: F_.huber_loss(x, y, delta=0.5), (T_(3, 4), T_(3, 4, seed=1))),
+    "bce_logits": (lambda x, y: F_.binary_cross_entropy_with_logits(
+        x, y.sigmoid(), pos_weight=ember.tensor([1., 2., 3., .5], dtype=ember.float64)),
+                (T_(3, 4), T_(3, 4, seed=1))),
+    "bce": (lambda x: F_.binary_cross_entropy(x.sigmoid(), ember.tensor(np.random.default_rng(5).random((3, 4)))),
+                (T_(3, 4),)),
+    "kl_div": (lambda x, y: F_.kl_div(x, y, reduction="batchmean", log_target=True), (T_(3, 4), T_(3, 4, seed=1))),
+    "cosine_emb": (lambda a, b: F_.cosine_embedding_loss(a, b, ember.tensor([1., -1., 1.], dtype=ember.float64)),
+                (T_(3, 4), T_(3, 4, seed=1))),
+    "triplet": (lambda a, p, n: F_.triplet_margin_loss(a, p, n), (T_(3, 4), T_(3, 4, seed=1), T_(3, 4, seed=2))),
+    "softplus": (lambda x: F_.softplus(x, beta=2), (T_(3, 4),)),
+    "elu": (lambda x: F_.elu(x), (T_(3, 4),)),
+    "selu": (lambda x: F_.selu(x), (T_(3, 4),)),
+    "hardswish": (lambda x: F_.hardswish(x), (T_(3, 4),)),
+    "prelu": (lambda x, w: F_.prelu(x, w), (T_(3, 4), T_(4, seed=1))),
+    "gelu": (lambda x: F_.gelu(x), (T_(3, 4),)),
+    "logsigmoid": (lambda x: F_.logsigmoid(x), (T_(3, 4),)),
+    "softmin": (lambda x: F_.softmin(x, 1), (T_(3, 4),)),
+    "embedding": (lambda w: F_.embedding(ember.tensor([1, 0, 1]), w), (T_(3, 2),)),
+    "embedding_bag": (lambda w: F_.embedding_bag(ember.tensor([1, 0, 1, 2]), w, ember.tensor([0, 2]), mode="mean"),
+                (T_(3, 2),)),
+    "max_pool2d": (lambda x: F_.max_pool2d(x, 2), (T_(1, 1, 4, 4),)),
+    "avg_pool2d": (lambda x: F_.avg_pool2d(x, 2, padding=1), (T_(1, 1, 4, 4),)),
+    "adaptive_avg": (lambda x: F_.adaptive_avg_pool2d(x, (3, 2)), (T_(1, 1, 4, 5),)),
+    "adaptive_max": (lambda x: F_.adaptive_max_pool2d(x, (3, 2)), (T_(1, 1, 4, 5),)),
+    "interp_bilinear": (lambda x: F_.interpolate(x, scale_factor=2, mode="bilinear"), (T_(1, 1, 3, 3),)),
+    "interp_bicubic": (lambda x: F_.interpolate(x, size=(4, 5), mode="bicubic"), (T_(1, 1, 3, 3),)),
+    "pixel_shuffle": (lambda x: F_.pixel_shuffle(x, 2), (T_(1, 4, 2, 2),)),
+    "pad_reflect": (lambda x: F_.pad(x, (1, 2), mode="reflect"), (T_(1, 2, 4),)),
+    "normalize": (lambda x: F_.normalize(x, dim=1), (T_(3, 4),)),
+    "cosine_sim": (lambda a, b: F_.cosine_similarity(a, b), (T_(3, 4), T_(3, 4, seed=1))),
+    "pairwise": (lambda a, b: F_.pairwise_distance(a, b), (T_(3, 4), T_(3, 4, seed=1))),
+    "bilinear": (lambda a, b, w: F_.bilinear(a, b, w), (T_(3, 2), T_(3, 3, seed=1), T_(2, 2, 3, seed=2))),
+    "linear": (lambda x, w, b: F_.linear(x, w, b), (T_(3, 2), T_(4, 2, seed=1), T_(4, seed=2))),
+    "mha": (lambda q, w: F_.multi_head_attention_forward(q, q, q, 4, 2, w, None, None, None, False, 0.0,
+                                                         ember.eye(4, dtype=ember.float64), None,
+                                                         need_weights=False)[0],
+                (T_(2, 1, 4), T_(12, 4, seed=1))),
+    "unfold": (lambda x: F_.unfold(x, 2), (T_(1, 2, 3, 3),)),
+    "fold": (lambda x: F_.fold(x, (3, 3), 2), (T_(1, 8, 4),)),
+    "local_response_norm": (lambda x: F_.local_response_norm(x, 2), (T_(1, 3, 2, 2),)),
+    "glu": (lambda x: F_.glu(x), (T_(3, 4),)),
+    "multi_margin": (lambda x: F_.multi_margin_loss(x, _LAB), (T_(3, 4),)),
+    "poisson_nll": (lambda x, y: F_.poisson_nll_loss(x, y.abs()), (T_(3, 4), T_(3, 4, seed=1))),
+    "gaussian_nll": (lambda x, y, v: F_.gaussian_nll_loss(x, y, v.abs() + 0.1),
+                (T_(3, 4), T_(3, 4, seed=1), T_(3, 4, seed=2))),
+    "grid_sample": (lambda x, g: F_.grid_sample(x, g.tanh(), align_corners=False),
+                (T_(1, 1, 3, 3), T_(1, 2, 2, 2, seed=1))),
+}
+
+
+@pytest.mark.parametrize("name", list(GRADCHECK_CASES))
+def test_gradcheck_and_gradgradcheck(name):
+    fn, args = GRADCHECK_CASES[name]
+    assert ember.autograd.gradcheck(fn, args)
+    assert ember.autograd.gradgradcheck(fn, args)
+
+
+def test_ctc_gradcheck_and_no_double_backward():
+    lp = T_(4, 1, 3)
+    fn = lambda lp: F_.ctc_loss(lp.log_softmax(2), ember.tensor([[1, 2]]), ember.tensor([4]), ember.tensor([2]))  # noqa
+    assert ember.autograd.gradcheck(fn, (lp,))
+    with pytest.raises(RuntimeError, match="not supported yet"):  # torch has no double backward for it either
+        ember.autograd.gradgradcheck(fn, (lp,))
