@@ -665,3 +665,79 @@ def test_ctc_gradcheck_and_no_double_backward():
     assert ember.autograd.gradcheck(fn, (lp,))
     with pytest.raises(RuntimeError, match="not supported yet"):  # torch has no double backward for it either
         ember.autograd.gradgradcheck(fn, (lp,))
+
+
+
+# Edge cases (empty, 0-d, extreme values, bad arguments): the same values, or the same exception and message
+EDGE_CASES = [
+    ("ce_empty", lambda L: L.nn.functional.cross_entropy(L.zeros(0, 3), L.zeros(0, dtype=L.int64))),
+    ("ce_empty_sum", lambda L: L.nn.functional.cross_entropy(L.zeros(0, 3), L.zeros(0, dtype=L.int64),
+                                                             reduction="sum")),
+    ("nll_zero_w", lambda L: L.nn.functional.nll_loss(L.zeros(2, 3), L.tensor([0, 1]), weight=L.zeros(3))),
+    ("bn_one", lambda L: L.nn.BatchNorm1d(3)(L.zeros(1, 3))),
+    ("bn_one_eval", lambda L: L.nn.BatchNorm1d(3).eval()(L.ones(1, 3))),
+    ("ln_empty", lambda L: L.nn.functional.layer_norm(L.zeros(0, 3), (3,))),
+    ("emb_empty", lambda L: L.nn.functional.embedding(L.zeros(0, dtype=L.int64), L.ones(3, 2))),
+    ("ctc_zero_target", lambda L: L.nn.functional.ctc_loss(L.full((5, 2, 4), -1.3862943611198906),
+                                                           L.tensor([[1, 2], [0, 0]]), L.tensor([5, 5]),
+                                                           L.tensor([2, 0]))),
+    ("mse_empty", lambda L: L.nn.functional.mse_loss(L.zeros(0), L.zeros(0))),
+    ("l1_0d", lambda L: L.nn.functional.l1_loss(L.tensor(1.0), L.tensor(3.0))),
+    ("bce_0d", lambda L: L.nn.functional.binary_cross_entropy(L.tensor(0.3), L.tensor(1.0))),
+    ("ce_ignore_all_sum", lambda L: L.nn.functional.cross_entropy(L.zeros(2, 3), L.tensor([-100, -100]),
+                                                                  reduction="sum")),
+    ("ce_prob_ls_K", lambda L: L.nn.functional.cross_entropy(L.ones(2, 3, 2), L.ones(2, 3, 2) / 3,
+                                                             label_smoothing=0.3)),
+    ("softmax_empty", lambda L: L.zeros(0, 3).softmax(0)),
+    ("linear_0d_in", lambda L: L.nn.Linear(1, 2)(L.tensor(1.0))),
+    ("flatten_0d", lambda L: L.nn.Flatten(0)(L.tensor(1.0))),
+    ("dropout_0d", lambda L: L.nn.functional.dropout(L.tensor(1.0), 0.0)),
+    ("gn_empty", lambda L: L.nn.GroupNorm(1, 2)(L.zeros(0, 2, 3))),
+    ("maxpool_idx_neg", lambda L: L.nn.functional.max_pool1d(L.tensor([[[-1.0, -5.0, -2.0, float("nan")]]]), 2)),
+    ("adaptive_avg_big", lambda L: L.nn.functional.adaptive_avg_pool1d(L.arange(3.0)[None, None], 5)),
+    ("interp_nearest_down", lambda L: L.nn.functional.interpolate(L.arange(10.0)[None, None], size=3)),
+    ("pad_neg", lambda L: L.nn.functional.pad(L.arange(6.0).view(1, 6), (-1, -2))),
+    ("pad_circ", lambda L: L.nn.functional.pad(L.arange(6.0).view(1, 1, 6), (2, 3), mode="circular")),
+    ("one_hot", lambda L: L.nn.functional.one_hot(L.tensor([0, 2, 1]))),
+    ("one_hot_bad", lambda L: L.nn.functional.one_hot(L.tensor([0, 3]), 3)),
+    ("normalize0", lambda L: L.nn.functional.normalize(L.zeros(2, 3))),
+    ("cos_sim_zero", lambda L: L.nn.functional.cosine_similarity(L.zeros(2, 3), L.ones(2, 3))),
+    ("pdist", lambda L: L.nn.functional.pdist(L.arange(6.0).view(3, 2))),
+    ("pdist_p1", lambda L: L.nn.functional.pdist(L.tensor([[0.0, 1.0], [2.0, 5.0], [1.0, 1.0], [3.0, 0.0]]), 1)),
+    ("pdist_one_row", lambda L: L.nn.functional.pdist(L.ones(1, 3))),
+    ("gumbel", lambda L: L.nn.functional.gumbel_softmax(L.zeros(2, 3), hard=True).sum(1)),
+    ("softmax_dtype", lambda L: L.nn.functional.softmax(L.ones(2, 3), 1, dtype=L.float64)),
+    ("log_softmax_int", lambda L: L.nn.functional.log_softmax(L.ones(2, 3, dtype=L.int64), 1)),
+    ("hardtanh_bad", lambda L: L.nn.Hardtanh(1.0, -1.0)),
+    ("elu_neg_alpha", lambda L: L.nn.functional.elu(L.tensor([-1.0]), alpha=-1.0)),
+    ("leaky_int", lambda L: L.nn.functional.relu(L.tensor([-1, 2]))),
+    ("mish_big", lambda L: L.nn.functional.mish(L.tensor([-100.0, 100.0, 0.0]))),
+    ("softplus_thr", lambda L: L.nn.functional.softplus(L.tensor([-30.0, 30.0]), beta=-1)),
+    ("glu_dim", lambda L: L.nn.functional.glu(L.ones(2, 4), dim=0)),
+    ("smooth_l1_neg_beta", lambda L: L.nn.functional.smooth_l1_loss(L.ones(2), L.zeros(2), beta=-1.0)),
+    ("huber_neg_delta", lambda L: L.nn.functional.huber_loss(L.ones(2), L.zeros(2), delta=-1.0)),
+    ("kl_batchmean_0d", lambda L: L.nn.functional.kl_div(L.tensor(0.5), L.tensor(0.2), reduction="batchmean")),
+    ("triplet_swap_1d", lambda L: L.nn.functional.triplet_margin_loss(L.ones(3), L.zeros(3), L.ones(3) * 2, swap=True)),
+    ("margin_ranking_0d", lambda L: L.nn.functional.margin_ranking_loss(L.tensor(1.0), L.tensor(2.0), L.tensor(1.0))),
+    ("cos_emb_bad_target", lambda L: L.nn.functional.cosine_embedding_loss(L.ones(2, 3), L.ones(2, 3), L.ones(2, 1))),
+    ("ctc_bad_blank", lambda L: L.nn.functional.ctc_loss(L.zeros(5, 1, 4), L.tensor([[1, 2]]), L.tensor([5]),
+                                                         L.tensor([2]), blank=4)),
+]
+
+
+def _run_edge(fn, lib):
+    try:
+        r = fn(lib)
+    except Exception as e:
+        return type(e).__name__, str(e).replace("torch.", "ember.")
+    return "ok", [np.asarray(t.detach().numpy()) for t in (r if isinstance(r, tuple) else (r,))]
+
+
+@pytest.mark.parametrize("name,fn", EDGE_CASES, ids=[c[0] for c in EDGE_CASES])
+def test_functional_edge_cases_match_torch(name, fn):
+    (tk, tr), (ek, er) = _run_edge(fn, torch), _run_edge(fn, ember)
+    assert ek == tk, (er, tr)
+    if tk == "ok":
+        for a, b in zip(er, tr):
+            assert a.shape == b.shape
+            np.testing.assert_allclose(a, b, atol=1e-6, equal_nan=True)

@@ -141,7 +141,10 @@ Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, con
               shape_str(x.sizes()), " and num_groups=", num_groups);
   check_param("group_norm", weight, "weight", c);
   check_param("group_norm", bias, "bias", c);
-  Tensor g = reshape(x, {n, num_groups, -1});
+  // the group size is explicit (not -1) so that an empty batch still reshapes
+  int64_t per_group = c / num_groups;
+  for (int64_t d = 2; d < x.dim(); ++d) per_group *= x.size(d);
+  Tensor g = reshape(x, {n, num_groups, per_group});
   auto [v, m] = var_mean(g, {2}, 0.0, true);
   Tensor y = reshape(mul(sub(g, m), rsqrt(add(v, wrap_scalar(eps)))), x.sizes());
   return affine(y, weight, bias, channel_shape(x));
