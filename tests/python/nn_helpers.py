@@ -107,3 +107,11 @@ def compare_module(make, inputs, forward=None, dtype="float64", train=False, rto
 
 def randn(*shape, seed=0):
     return np.random.default_rng(seed).standard_normal(shape)
+
+
+def seeded_forward(m, *xs):
+    """Forward after seeding the input's library: ember draws the same random numbers as torch,
+    so train-mode dropout and friends can be compared exactly."""
+    lib = torch if isinstance(xs[0], torch.Tensor) else ember
+    lib.manual_seed(7)
+    return m(*xs)

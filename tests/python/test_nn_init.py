@@ -146,3 +146,34 @@ def test_zero_element_tensor_warns_and_returns():
     with pytest.warns(UserWarning):
         out = einit.kaiming_uniform_(ember.empty(0, 3))
     assert tuple(out.shape) == (0, 3)
+
+
+SEEDED_MODULES = {
+    "linear": lambda nn: nn.Linear(5, 3), "bilinear": lambda nn: nn.Bilinear(2, 3, 4),
+    "conv1d": lambda nn: nn.Conv1d(4, 6, 3, groups=2), "conv2d": lambda nn: nn.Conv2d(3, 4, 3),
+    "conv3d": lambda nn: nn.Conv3d(2, 3, 2), "convT1d": lambda nn: nn.ConvTranspose1d(4, 2, 3),
+    "convT2d": lambda nn: nn.ConvTranspose2d(4, 6, 3, groups=2), "bn": lambda nn: nn.BatchNorm2d(3),
+    "ln": lambda nn: nn.LayerNorm(4), "gn": lambda nn: nn.GroupNorm(2, 4),
+    "emb": lambda nn: nn.Embedding(10, 3, padding_idx=2), "ebag": lambda nn: nn.EmbeddingBag(10, 3),
+    "rnn": lambda nn: nn.RNN(3, 4, 2), "lstm": lambda nn: nn.LSTM(3, 4, 2, bidirectional=True, proj_size=2),
+    "gru": lambda nn: nn.GRU(3, 4), "rnncell": lambda nn: nn.RNNCell(3, 4), "lstmcell": lambda nn: nn.LSTMCell(3, 4),
+    "grucell": lambda nn: nn.GRUCell(3, 4), "mha": lambda nn: nn.MultiheadAttention(8, 2),
+    "mha_kv": lambda nn: nn.MultiheadAttention(8, 2, kdim=3, vdim=5, add_bias_kv=True),
+    "encoder_layer": lambda nn: nn.TransformerEncoderLayer(8, 2, 16),
+    "decoder_layer": lambda nn: nn.TransformerDecoderLayer(8, 2, 16),
+    "encoder": lambda nn: nn.TransformerEncoder(nn.TransformerEncoderLayer(8, 2, 16), 2),
+    "transformer": lambda nn: nn.Transformer(8, 2, 1, 1, 16), "prelu": lambda nn: nn.PReLU(3),
+    "instancenorm_affine": lambda nn: nn.InstanceNorm2d(3, affine=True),
+}
+
+
+@pytest.mark.parametrize("name", list(SEEDED_MODULES))
+def test_default_init_equals_torch_with_same_seed(name):
+    """ember's initialisers draw torch's random streams in torch's order: a seeded model starts
+    from exactly torch's weights (besides matching torch's distributions)."""
+    torch.manual_seed(3)
+    ember.manual_seed(3)
+    t, e = SEEDED_MODULES[name](torch.nn), SEEDED_MODULES[name](ember.nn)
+    esd = e.state_dict()
+    for k, v in t.state_dict().items():
+        check(esd[k], v, msg=k)

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import ember
-from nn_helpers import compare_module, randn
+from nn_helpers import compare_module, randn, seeded_forward
 from oracle import check, raises_like
 
 R = randn
@@ -741,3 +741,15 @@ def test_functional_edge_cases_match_torch(name, fn):
         for a, b in zip(er, tr):
             assert a.shape == b.shape
             np.testing.assert_allclose(a, b, atol=1e-6, equal_nan=True)
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda nn: nn.Dropout(0.3), (4, 5)), (lambda nn: nn.Dropout2d(0.3), (2, 4, 3, 3)),
+    (lambda nn: nn.Dropout1d(0.3), (2, 4, 3)), (lambda nn: nn.Dropout3d(0.3), (2, 4, 2, 2, 2)),
+    (lambda nn: nn.AlphaDropout(0.3), (4, 5)), (lambda nn: nn.FeatureAlphaDropout(0.3), (2, 4, 3, 3)),
+    (lambda nn: nn.RReLU(0.1, 0.4), (4, 5))])
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_random_layers_train_mode_same_draws(make, shape, dtype):
+    """With the same seed, train-mode random layers give torch's exact outputs and gradients."""
+    compare_module(make, [R(*shape).astype(dtype)], forward=seeded_forward, train=True, dtype=dtype,
+                   rtol=1e-6 if dtype == "float64" else 1e-5, atol=1e-7 if dtype == "float64" else 1e-6)

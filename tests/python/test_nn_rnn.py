@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import ember
-from nn_helpers import compare_module, randn as R, to_ember
+from nn_helpers import compare_module, randn as R, seeded_forward, to_ember
 from oracle import check, raises_like
 
 T, B, F_IN, H = 5, 3, 4, 6
@@ -179,3 +179,12 @@ def test_pad_and_pack_sequence():
     tp = torch.nn.utils.rnn.pack_sequence([torch.tensor(s) for s in seqs], enforce_sorted=False)
     check(ep.data, tp.data)
     check(ep.batch_sizes, tp.batch_sizes)
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda nn: nn.LSTM(F_IN, H, num_layers=3, dropout=0.4, bidirectional=True), (T, B, F_IN)),
+    (lambda nn: nn.GRU(F_IN, H, num_layers=2, dropout=0.4), (T, B, F_IN)),
+    (lambda nn: nn.RNN(F_IN, H, num_layers=2, dropout=0.4, batch_first=True), (B, T, F_IN)),
+])
+def test_train_mode_dropout_between_layers_same_draws(make, shape):
+    compare_module(make, [R(*shape)], forward=seeded_forward, train=True)

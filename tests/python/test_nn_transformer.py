@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import ember
-from nn_helpers import compare_module, copy_state, randn as R
+from nn_helpers import compare_module, copy_state, randn as R, seeded_forward
 from oracle import check, raises_like
 
 E, HEADS, L, S, N = 8, 2, 4, 5, 3
@@ -193,3 +193,15 @@ def test_transformer_encoder_inference_padding(norm, kpm_kind):
         with lib.no_grad():
             outs.append((m(lib.tensor(x), src_key_padding_mask=lib.tensor(kpm_arr)), m))
     check(outs[1][0], outs[0][0], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("make,inputs", [
+    (lambda nn: nn.MultiheadAttention(E, HEADS, dropout=0.3), [R(L, N, E), R(S, N, E, seed=1), R(S, N, E, seed=2)]),
+    (lambda nn: nn.TransformerEncoderLayer(E, HEADS, 16, dropout=0.3), [R(S, N, E)]),
+    (lambda nn: nn.TransformerEncoderLayer(E, HEADS, 16, dropout=0.3, norm_first=True, batch_first=True),
+     [R(N, S, E)]),
+    (lambda nn: nn.TransformerDecoderLayer(E, HEADS, 16, dropout=0.3), [R(L, N, E), R(S, N, E, seed=1)]),
+    (lambda nn: nn.Transformer(E, HEADS, 2, 2, 16, dropout=0.2), [R(S, N, E), R(L, N, E, seed=1)]),
+])
+def test_train_mode_dropout_same_draws(make, inputs):
+    compare_module(make, inputs, forward=seeded_forward, train=True)

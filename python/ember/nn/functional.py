@@ -106,8 +106,12 @@ def prelu(input, weight):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     def fn(x):
         if training:
-            noise = _C.empty_like(x).uniform_(lower, upper)
-            return _C.where(x >= 0, x, x * noise)
+            # like torch: one double-precision uniform draw per non-positive element, in order
+            neg = x.detach() <= 0
+            noise = _C.ones_like(x)
+            with _C._no_grad():
+                noise[neg] = _C.empty(int(neg.sum()), dtype=_C.float64).uniform_(lower, upper).to(x.dtype)
+            return x * noise
         return _C.leaky_relu(x, (lower + upper) / 2)
     return _inplace(input, fn) if inplace else fn(input)
 
