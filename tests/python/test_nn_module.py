@@ -587,3 +587,48 @@ def test_module_api_matches_torch(case):
         except Exception as e:
             out.append(f"{type(e).__name__}: {e}".replace("torch.", "ember."))
     assert out[1] == out[0]
+
+
+def _simple_net(nn):
+    class SimpleNet(nn.Module):
+        def __init__(self):
+            super(SimpleNet, self).__init__()
+            self.flatten = nn.Flatten()
+            self.fc1 = nn.Linear(8 * 8, 16)
+            self.relu = nn.ReLU()
+            self.fc2 = nn.Linear(16, 10)
+
+        def forward(self, x):
+            return self.fc2(self.relu(self.fc1(self.flatten(x))))
+    return SimpleNet()
+
+
+def _cnn(nn):
+    return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Dropout(0.25), nn.Flatten(), nn.Linear(4 * 4 * 4, 10))
+
+
+@pytest.mark.parametrize("make", [_simple_net, _cnn])
+def test_training_trajectory_matches_torch(make):
+    """The seed example's loop with plain SGD: same seeded initial weights, losses and weights after each
+    step (train mode, dropout included, since ember draws torch's random numbers)."""
+    rng = np.random.default_rng(0)
+    data = [(rng.standard_normal((8, 1, 8, 8)).astype("float32"), rng.integers(0, 10, 8)) for _ in range(3)]
+    runs = {}
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+        model = make(lib.nn)
+        criterion = lib.nn.CrossEntropyLoss()
+        losses = []
+        for x, y in data:
+            loss = criterion(model(lib.tensor(x)), lib.tensor(y))
+            model.zero_grad()
+            loss.backward()
+            with lib.no_grad():
+                for p in model.parameters():
+                    p -= 0.1 * p.grad
+            losses.append(loss.item())
+        runs[lib.__name__] = (losses, model.state_dict())
+    np.testing.assert_allclose(runs["ember"][0], runs["torch"][0], rtol=1e-5)
+    for k, v in runs["torch"][1].items():
+        check(runs["ember"][1][k], v, rtol=1e-4, atol=1e-5, msg=k)
