@@ -632,3 +632,53 @@ def test_training_trajectory_matches_torch(make):
     np.testing.assert_allclose(runs["ember"][0], runs["torch"][0], rtol=1e-5)
     for k, v in runs["torch"][1].items():
         check(runs["ember"][1][k], v, rtol=1e-4, atol=1e-5, msg=k)
+
+
+def _params(fn):
+    import inspect
+    return [p for p in inspect.signature(fn).parameters.values()]
+
+
+def _compatible(t_params, e_params):
+    """ember's signature accepts every call torch's accepts: the same names in the same positions with
+    the same defaults (ember may add trailing parameters, or give a default where torch has none)."""
+    import inspect
+    if [p.kind for p in e_params[1:]] == [inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD]:
+        return len(t_params) <= 1 or t_params[1].kind == inspect.Parameter.VAR_POSITIONAL
+    if t_params and t_params[-1].kind == inspect.Parameter.VAR_KEYWORD and len(t_params) == 2:
+        return True  # torch's own (*args, **kwargs) wrappers
+    for i, tp in enumerate(t_params):
+        if tp.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        if i >= len(e_params) or e_params[i].name != tp.name:
+            return False
+        td, ed = tp.default, e_params[i].default
+        if td is not inspect.Parameter.empty:
+            if callable(td):
+                td, ed = td.__name__, getattr(ed, "__name__", ed)
+            if td != ed:
+                return False
+    return True
+
+
+def test_module_and_functional_signatures_accept_torch_calls():
+    bad = []
+    for name in dir(torch.nn):
+        t, e = getattr(torch.nn, name), getattr(ember.nn, name, None)
+        if e is None or not isinstance(t, type) or not issubclass(t, torch.nn.Module) or name.startswith(
+                ("Lazy", "Fractional")):
+            continue
+        for meth in ("__init__", "forward"):
+            if not _compatible(_params(getattr(t, meth)), _params(getattr(e, meth))):
+                bad.append(f"{name}.{meth}")
+    for name in dir(torch.nn.functional):
+        t, e = getattr(torch.nn.functional, name), getattr(ember.nn.functional, name, None)
+        if name.startswith("_") or e is None or not callable(t) or "fractional" in name:
+            continue
+        try:
+            tps = _params(t)
+        except (ValueError, TypeError):
+            continue
+        if not _compatible(tps, _params(e)):
+            bad.append(f"F.{name}")
+    assert not bad, bad
