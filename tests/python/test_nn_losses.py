@@ -235,3 +235,46 @@ def test_nllloss2d_alias():
         m = ember.nn.NLLLoss2d()
     x, y = R(2, 3, 4, 4), labels((2, 4, 4), 3)
     check(m(ember.tensor(x), ember.tensor(y)), torch.nn.NLLLoss()(torch.tensor(x), torch.tensor(y)))
+
+
+_POS = np.abs(R(3, 1, 1)) + 0.5
+_DIRICHLET = np.random.default_rng(0).dirichlet([1, 1, 1], (2, 4)).transpose(0, 2, 1)
+_CTC_LOGP = np.log(np.random.default_rng(1).dirichlet(np.ones(5), (12, 3)))
+MORE_LOSSES = [
+    ("bce_logits_pos_weight_kdim", lambda nn: nn.BCEWithLogitsLoss(pos_weight=T(_POS)(nn)),
+     [R(2, 3, 2, 2), np.random.default_rng(0).random((2, 3, 2, 2))], {}),
+    ("poisson_full", lambda nn: nn.PoissonNLLLoss(log_input=False, full=True),
+     [np.abs(R(3, 4)) + 0.1, np.abs(R(3, 4, seed=1)) * 3], {}),
+    ("poisson_full_log_sum", lambda nn: nn.PoissonNLLLoss(full=True, reduction="sum"),
+     [R(3, 4), np.abs(R(3, 4, seed=1)) * 3], {}),
+    ("gaussian_full", lambda nn: nn.GaussianNLLLoss(full=True, eps=1e-3),
+     [R(3, 4), R(3, 4, seed=1), np.abs(R(3, 1, seed=2))], {}),
+    ("gaussian_var_1d", lambda nn: nn.GaussianNLLLoss(reduction="none"),
+     [R(3, 4), R(3, 4, seed=1), np.abs(R(3, seed=2))], {}),
+    ("triplet_distance_fn", lambda nn: nn.TripletMarginWithDistanceLoss(
+        distance_function=lambda a, b: (a - b).abs().sum(-1), margin=0.5, swap=True),
+     [R(3, 4), R(3, 4, seed=1), R(3, 4, seed=2)], {}),
+    ("triplet_distance_default", lambda nn: nn.TripletMarginWithDistanceLoss(),
+     [R(3, 4), R(3, 4, seed=1), R(3, 4, seed=2)], {}),
+    ("multimargin_weight", lambda nn: nn.MultiMarginLoss(p=1, margin=0.5, weight=T([1., 2., 0.5, 3.])(nn)),
+     [R(3, 4), np.array([0, 3, 1])], {}),
+    ("multimargin_1d", lambda nn: nn.MultiMarginLoss(), [R(4), np.array(2)], {}),
+    ("hinge_sum", lambda nn: nn.HingeEmbeddingLoss(margin=2.0, reduction="sum"), [R(3, 4), np.sign(R(3, 4, seed=1))],
+     {"no_grad": (1,)}),
+    ("softmargin_sum", lambda nn: nn.SoftMarginLoss(reduction="sum"), [R(3, 4), np.sign(R(3, 4, seed=1))],
+     {"no_grad": (1,)}),
+    ("multilabel_soft_weight", lambda nn: nn.MultiLabelSoftMarginLoss(weight=T([1., 2., 0.5, 3.])(nn)),
+     [R(3, 4), (R(3, 4, seed=1) > 0).astype(float)], {}),
+    ("kl_zero_target", lambda nn: nn.KLDivLoss(reduction="sum"), [R(3, 4), np.zeros((3, 4))], {}),
+    ("nll_kdim_weight_ignore", lambda nn: nn.NLLLoss(weight=T([1., 2., 0.5])(nn), ignore_index=1),
+     [R(2, 3, 4, 2), labels((2, 4, 2), 3)], {}),
+    ("ce_kdim_probabilities_weight", lambda nn: nn.CrossEntropyLoss(weight=T([1., 2., 0.5])(nn), label_smoothing=0.1,
+                                                                   reduction="sum"), [R(2, 3, 4), _DIRICHLET], {}),
+    ("ctc_mean_longer", lambda nn: nn.CTCLoss(zero_infinity=True),
+     [_CTC_LOGP, np.random.default_rng(2).integers(1, 5, (3, 6)), np.array([12, 10, 7]), np.array([6, 3, 4])], {}),
+]
+
+
+@pytest.mark.parametrize("name,make,inputs,opts", MORE_LOSSES, ids=[c[0] for c in MORE_LOSSES])
+def test_more_losses(name, make, inputs, opts):
+    compare_module(make, inputs, **opts)
