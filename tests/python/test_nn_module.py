@@ -682,3 +682,18 @@ def test_module_and_functional_signatures_accept_torch_calls():
         if not _compatible(tps, _params(e)):
             bad.append(f"F.{name}")
     assert not bad, bad
+
+
+def test_data_parallel_and_sync_batchnorm_on_cpu():
+    """Without GPUs torch's DataParallel just runs the module; checkpoints carry the "module." prefix."""
+    tm = torch.nn.DataParallel(torch.nn.Sequential(torch.nn.Linear(3, 2), torch.nn.BatchNorm1d(2)))
+    em = ember.nn.parallel.DataParallel(ember.nn.Sequential(ember.nn.Linear(3, 2), ember.nn.BatchNorm1d(2)))
+    copy_state(em, tm)
+    same_text(repr(em), repr(tm))
+    x = R(4, 3).astype("float32")
+    check(em(ember.tensor(x)), tm(torch.tensor(x)))
+    es = ember.nn.SyncBatchNorm.convert_sync_batchnorm(em)
+    ts = torch.nn.SyncBatchNorm.convert_sync_batchnorm(tm)
+    same_text(repr(es), repr(ts))
+    assert es.module[1].running_mean is em.module[1].running_mean  # state shared, not copied
+    raises_like(lambda: es(ember.tensor(x)), lambda: ts(torch.tensor(x)))
