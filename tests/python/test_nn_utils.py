@@ -240,3 +240,110 @@ def test_unpad_unpack_invert_permutation():
     check(ember.nn.utils.rnn.invert_permutation(ember.tensor(perm)),
           torch.nn.utils.rnn.invert_permutation(torch.tensor(perm)))
     assert ember.nn.utils.rnn.invert_permutation(None) is None
+
+
+def _symmetric(nn):
+    class Symmetric(nn.Module):
+        def forward(self, x):
+            return x.triu() + x.triu(1).transpose(-1, -2)
+
+        def right_inverse(self, a):
+            return a.triu()
+    return Symmetric()
+
+
+def _scale(nn):
+    class Scale(nn.Module):
+        def forward(self, x):
+            return x * 2
+
+        def right_inverse(self, a):
+            return a / 2
+    return Scale()
+
+
+def _split(nn):
+    class Split(nn.Module):  # the tensor is parametrized by two originals
+        def forward(self, a, b):
+            return a + b
+
+        def right_inverse(self, x):
+            return x * 0.25, x * 0.75
+    return Split()
+
+
+@pytest.mark.parametrize("chain", [[_symmetric], [_symmetric, _scale], [_split]])
+def test_parametrize_register_forward_backward_remove(chain):
+    em, tm = _pair_modules(lambda nn: nn.Linear(3, 3))
+    for lib, m in ((ember, em), (torch, tm)):
+        for make in chain:
+            lib.nn.utils.parametrize.register_parametrization(m, "weight", make(lib.nn).double())
+    assert type(em).__name__ == type(tm).__name__ == "ParametrizedLinear"
+    assert [n for n, _ in em.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    assert list(em.state_dict()) == list(tm.state_dict())
+    assert repr(em) == repr(tm)
+    check(em.weight, tm.weight.detach())
+    x = R(2, 3)
+    eo, to = em(ember.tensor(x)), tm(torch.tensor(x))
+    check(eo, to)
+    eo.pow(2).sum().backward()
+    to.pow(2).sum().backward()
+    for (n, a), (_, b) in zip(em.named_parameters(), tm.named_parameters()):
+        check(a.grad, b.grad, msg=n)
+    with ember.nn.utils.parametrize.cached():
+        assert em.weight is em.weight
+    assert em.weight is not em.weight
+    new = R(3, 3, seed=4)
+    new = new + new.T
+    em.weight = ember.tensor(new)  # goes through right_inverse
+    tm.weight = torch.tensor(new)
+    check(em.weight, tm.weight.detach())
+    assert ember.nn.utils.parametrize.is_parametrized(em, "weight") and not \
+        ember.nn.utils.parametrize.is_parametrized(em, "bias")
+    assert ember.nn.utils.parametrize.type_before_parametrizations(em) is ember.nn.Linear
+    ember.nn.utils.parametrize.remove_parametrizations(em, "weight")
+    torch.nn.utils.parametrize.remove_parametrizations(tm, "weight")
+    assert type(em) is ember.nn.Linear
+    assert [n for n, _ in em.named_parameters()] == [n for n, _ in tm.named_parameters()]
+    check(em.weight, tm.weight)
+
+
+def test_parametrize_errors_like_torch():
+    for fn in [lambda L: L.nn.utils.parametrize.register_parametrization(L.nn.Linear(2, 2), "nope", L.nn.Identity()),
+               lambda L: L.nn.utils.parametrize.remove_parametrizations(L.nn.Linear(2, 2), "weight"),
+               lambda L: L.nn.utils.parametrize.register_parametrization(L.nn.Linear(2, 3), "weight",
+                                                                          L.nn.Flatten(0))]:
+        e = raises_like(lambda: fn(ember), lambda: fn(torch))
+        try:
+            fn(torch)
+        except Exception as t:
+            assert str(e) == str(t).replace("torch.", "ember.")
+    m = ember.nn.utils.parametrize.register_parametrization(ember.nn.Linear(2, 2), "weight", _split(ember.nn))
+    with pytest.raises(ValueError, match="Cannot leave unparametrized"):
+        ember.nn.utils.parametrize.remove_parametrizations(m, "weight", leave_parametrized=False)
+    with pytest.raises(NotImplementedError, match="not supported yet"):
+        ember.nn.utils.parametrizations.orthogonal(ember.nn.Linear(2, 2))
+
+
+@pytest.mark.parametrize("make,shape", [(lambda nn: nn.Linear(5, 4), (3, 5)),
+                                        (lambda nn: nn.ConvTranspose2d(3, 2, 2), (1, 3, 3, 3))])
+def test_parametrizations_spectral_norm(make, shape):
+    em, tm = _pair_modules(make)
+    torch.manual_seed(1)
+    ember.manual_seed(1)
+    ember.nn.utils.parametrizations.spectral_norm(em, n_power_iterations=2)
+    torch.nn.utils.parametrizations.spectral_norm(tm, n_power_iterations=2)
+    esd, tsd = em.state_dict(), tm.state_dict()
+    assert list(esd) == list(tsd)
+    for k in tsd:
+        check(esd[k], tsd[k], msg=k)
+    for step in range(2):
+        x = R(*shape, seed=step)
+        eo, to = em(ember.tensor(x)), tm(torch.tensor(x))
+        check(eo, to)
+        eo.pow(2).sum().backward()
+        to.pow(2).sum().backward()
+    for (n, a), (_, b) in zip(em.named_parameters(), tm.named_parameters()):
+        check(a.grad, b.grad, msg=n)
+    em.eval(), tm.eval()
+    check(em(ember.tensor(R(*shape, seed=5))), tm(torch.tensor(R(*shape, seed=5))).detach())

@@ -6,3 +6,4 @@ from .spectral_norm import spectral_norm, remove_spectral_norm  # noqa: F401
 from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval, fuse_linear_bn_weights  # noqa
 from .init import skip_init  # noqa: F401
 from . import fusion  # noqa: F401
+from . import parametrize, parametrizations  # noqa: F401,E402
