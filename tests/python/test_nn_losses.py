@@ -278,3 +278,19 @@ MORE_LOSSES = [
 @pytest.mark.parametrize("name,make,inputs,opts", MORE_LOSSES, ids=[c[0] for c in MORE_LOSSES])
 def test_more_losses(name, make, inputs, opts):
     compare_module(make, inputs, **opts)
+
+
+@pytest.mark.parametrize("head_bias", [False, True])
+def test_adaptive_log_softmax_with_loss(head_bias):
+    make = lambda nn: nn.AdaptiveLogSoftmaxWithLoss(16, 20, [4, 10, 15], div_value=2.0, head_bias=head_bias)  # noqa
+    target = np.array([0, 3, 5, 12, 19, 15, 9, 1])
+    em, tm, _, _ = compare_module(make, [R(8, 16), target])
+    x = R(8, 16, seed=3)
+    check(em.log_prob(ember.tensor(x)), tm.log_prob(torch.tensor(x)).detach())
+    check(em.predict(ember.tensor(x)), tm.predict(torch.tensor(x)))
+    compare_module(make, [R(16), np.array(12)])  # unbatched
+    assert repr(em) == repr(tm)
+    raises_like(lambda: em(ember.tensor(x), ember.tensor([20] * 8)),
+                lambda: tm(torch.tensor(x), torch.tensor([20] * 8)))
+    raises_like(lambda: ember.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [5, 3]),
+                lambda: torch.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [5, 3]))
