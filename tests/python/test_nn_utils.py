@@ -347,3 +347,32 @@ def test_parametrizations_spectral_norm(make, shape):
         check(a.grad, b.grad, msg=n)
     em.eval(), tm.eval()
     check(em(ember.tensor(R(*shape, seed=5))), tm(torch.tensor(R(*shape, seed=5))).detach())
+
+
+def test_stateless_functional_call():
+    em, tm = _pair_modules(lambda nn: nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2)))
+    new_w = R(4, 3, seed=7)
+    x = R(5, 3)
+    outs = []
+    for lib, m in ((ember, em), (torch, tm)):
+        w = lib.tensor(new_w, requires_grad=True)
+        before = m[0].weight.detach().clone()
+        mean = lib.ones(4, dtype=lib.float64)
+        out = lib.nn.utils.stateless.functional_call(m, {"0.weight": w, "1.running_mean": mean}, (lib.tensor(x),))
+        out.pow(2).sum().backward()
+        assert type(m[0]) is lib.nn.Linear and m[0].weight.grad is None  # module restored, its weight untouched
+        np.testing.assert_array_equal(m[0].weight.detach().numpy(), before.numpy())
+        outs.append((out, w.grad, mean, m[1].running_mean))
+    check(outs[0][0], outs[1][0].detach())
+    check(outs[0][1], outs[1][1])
+    check(outs[0][2], outs[1][2])  # the train-mode statistics update went to the replacement buffer
+    check(outs[0][3], outs[1][3])
+    assert not outs[0][3].numpy().any()  # and the module's own running mean is still zero
+
+
+def test_convert_conv2d_weight_memory_format():
+    m = ember.nn.Sequential(ember.nn.Conv2d(2, 3, 3), ember.nn.ReLU())
+    w = m[0].weight.detach().clone()
+    out = ember.nn.utils.convert_conv2d_weight_memory_format(m, ember.channels_last)
+    assert out is m and m[0].weight.is_contiguous(memory_format=ember.channels_last)
+    np.testing.assert_array_equal(m[0].weight.detach().numpy(), w.numpy())

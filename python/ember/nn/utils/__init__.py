@@ -7,3 +7,5 @@ from .fusion import fuse_conv_bn_eval, fuse_conv_bn_weights, fuse_linear_bn_eval
 from .init import skip_init  # noqa: F401
 from . import fusion  # noqa: F401
 from . import parametrize, parametrizations  # noqa: F401,E402
+from . import stateless  # noqa: F401,E402
+from .memory_format import convert_conv2d_weight_memory_format  # noqa: F401,E402
