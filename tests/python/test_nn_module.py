@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import ember
-from nn_helpers import copy_state, randn as R
+from nn_helpers import compare_module, copy_state, randn as R
 from oracle import check, raises_like
 
 
@@ -697,3 +697,59 @@ def test_data_parallel_and_sync_batchnorm_on_cpu():
     same_text(repr(es), repr(ts))
     assert es.module[1].running_mean is em.module[1].running_mean  # state shared, not copied
     raises_like(lambda: es(ember.tensor(x)), lambda: ts(torch.tensor(x)))
+
+
+
+def _resnet(nn):
+    lib = torch if nn is torch.nn else ember
+    class BasicBlock(nn.Module):
+        expansion = 1
+        def __init__(self, inplanes, planes, stride=1, downsample=None):
+            super().__init__()
+            self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(planes)
+            self.relu = nn.ReLU(inplace=True)
+            self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(planes)
+            self.downsample = downsample
+        def forward(self, x):
+            identity = x
+            out = self.relu(self.bn1(self.conv1(x)))
+            out = self.bn2(self.conv2(out))
+            if self.downsample is not None:
+                identity = self.downsample(x)
+            out += identity
+            out = self.relu(out)
+            return out
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1 = nn.Conv2d(3, 4, 3, 1, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(4)
+            self.relu = nn.ReLU(inplace=True)
+            self.maxpool = nn.MaxPool2d(3, 2, 1)
+            down = nn.Sequential(nn.Conv2d(4, 8, 1, 2, bias=False), nn.BatchNorm2d(8))
+            self.layer1 = nn.Sequential(BasicBlock(4, 4), BasicBlock(4, 8, 2, down))
+            self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+            self.fc = nn.Linear(8, 5)
+            for m in self.modules():
+                if isinstance(m, nn.Conv2d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+                    nn.init.constant_(m.weight, 1)
+                    nn.init.constant_(m.bias, 0)
+        def forward(self, x):
+            x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+            x = self.layer1(x)
+            x = lib.flatten(self.avgpool(x), 1)
+            return self.fc(x)
+    return Net()
+
+
+def test_resnet_block_model_train_mode():
+    """A torchvision-style ResNet (in-place ReLU and +=, kaiming init loop over modules()) in train mode:
+    outputs, gradients and updated batch-norm statistics equal torch's."""
+    em, tm, _, _ = compare_module(_resnet, [R(2, 3, 8, 8)], train=True)
+    tb = dict(tm.named_buffers())
+    for n, b in em.named_buffers():
+        check(b, tb[n], msg=n)
