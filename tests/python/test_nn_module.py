@@ -753,3 +753,39 @@ def test_resnet_block_model_train_mode():
     tb = dict(tm.named_buffers())
     for n, b in em.named_buffers():
         check(b, tb[n], msg=n)
+
+
+def test_load_state_dict_post_hook_and_global_backward_hook():
+    results = {}
+    for lib in (torch, ember):
+        m = lib.nn.Sequential(lib.nn.Linear(2, 2), lib.nn.Linear(2, 1))
+        calls = []
+
+        def post(module, keys, calls=calls):
+            calls.append((type(module).__name__, list(keys.missing_keys)))
+            if "1.bias" in keys.missing_keys:
+                keys.missing_keys.remove("1.bias")  # a hook may forgive a key
+
+        m.register_load_state_dict_post_hook(post)
+        m[0].register_load_state_dict_post_hook(post)
+        sd = m.state_dict()
+        del sd["1.bias"]
+        r = m.load_state_dict(sd)  # strict, but the hook removed the only missing key
+        seen = []
+        handle = lib.nn.modules.module.register_module_full_backward_hook(
+            lambda mod, gi, go: seen.append(type(mod).__name__))
+        try:
+            m(lib.ones(3, 2, requires_grad=True)).sum().backward()
+        finally:
+            handle.remove()
+        m(lib.ones(3, 2, requires_grad=True)).sum().backward()  # removed: no more calls
+        results[lib.__name__] = (calls, list(r.missing_keys), seen)
+    assert results["ember"] == results["torch"]
+
+
+def test_to_empty_and_call_impl():
+    m = ember.nn.Linear(3, 2)
+    w = m.weight
+    assert m.to_empty(device="cpu") is m and m.weight is w and tuple(m.weight.shape) == (3, 2)[::-1]
+    x = ember.ones(1, 3)
+    check(m._call_impl(x).detach(), torch.tensor(m(x).detach().numpy()))

@@ -39,12 +39,23 @@ class RemovableHandle:
 
 _global_forward_pre_hooks = OrderedDict()
 _global_forward_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
 
 
 def register_module_forward_pre_hook(hook):
     handle = RemovableHandle(_global_forward_pre_hooks)
     _global_forward_pre_hooks[handle.id] = hook
     return handle
+
+
+def register_module_full_backward_hook(hook):
+    """A full backward hook for every module (called after the module's own hooks)."""
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = hook
+    return handle
+
+
+register_module_backward_hook = register_module_full_backward_hook
 
 
 def register_module_forward_hook(hook):
@@ -176,6 +187,7 @@ class Module:
         d["_backward_hooks"] = OrderedDict()
         d["_state_dict_hooks"] = OrderedDict()
         d["_load_state_dict_pre_hooks"] = OrderedDict()
+        d["_load_state_dict_post_hooks"] = OrderedDict()
 
     def forward(self, *input):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -183,15 +195,15 @@ class Module:
     # ------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
-                or _global_forward_pre_hooks or _global_forward_hooks):
+                or _global_forward_pre_hooks or _global_forward_hooks or _global_backward_hooks):
             return self.forward(*args, **kwargs)
         for hook in itertools.chain(_global_forward_pre_hooks.values(), self._forward_pre_hooks.values()):
             r = hook(self, args)
             if r is not None:
                 args = r if isinstance(r, tuple) else (r,)
         bw_hook = None
-        if self._backward_hooks:
-            bw_hook = _BackwardHook(self, list(self._backward_hooks.values()))
+        if self._backward_hooks or _global_backward_hooks:
+            bw_hook = _BackwardHook(self, list(_global_backward_hooks.values()) + list(self._backward_hooks.values()))
             args = bw_hook.setup_input_hook(args)
         result = self.forward(*args, **kwargs)
         for hook in itertools.chain(_global_forward_hooks.values(), self._forward_hooks.values()):
@@ -201,6 +213,9 @@ class Module:
         if bw_hook is not None:
             result = bw_hook.setup_output_hook(result)
         return result
+
+    _call_impl = __call__
+    dump_patches = False
 
     # ------------------------------------------------------------ registration
     def register_buffer(self, name, tensor, persistent=True):
@@ -363,7 +378,7 @@ class Module:
     def __setstate__(self, state):
         self.__dict__.update(state)
         for k in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks", "_state_dict_hooks",
-                  "_load_state_dict_pre_hooks"):
+                  "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks"):
             if k not in self.__dict__:
                 self.__dict__[k] = OrderedDict()
         if "_non_persistent_buffers_set" not in self.__dict__:
@@ -494,6 +509,16 @@ class Module:
     def cpu(self):
         return self
 
+    def to_empty(self, *, device):
+        """Moves parameters and buffers to device without copying their values (they are unspecified)."""
+        return self._apply(lambda t: _C.empty_like(t, device=device))
+
+    def xpu(self, device=None):
+        raise RuntimeError("ember was built without XPU support")
+
+    def ipu(self, device=None):
+        raise RuntimeError("ember was built without IPU support")
+
     def cuda(self, device=None):
         _C.empty(0).cuda()
         return self
@@ -537,6 +562,12 @@ class Module:
     def _register_state_dict_hook(self, hook):
         handle = RemovableHandle(self._state_dict_hooks)
         self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def register_load_state_dict_post_hook(self, hook):
+        """hook(module, incompatible_keys) after load_state_dict; it may edit the key lists in place."""
+        handle = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[handle.id] = hook
         return handle
 
     def _register_load_state_dict_pre_hook(self, hook, with_module=False):
@@ -650,6 +681,13 @@ class Module:
                     child_prefix = prefix + name + "."
                     child_state = {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)}
                     load(child, child_state, child_prefix)
+            incompatible_keys = _IncompatibleKeys(missing_keys, unexpected_keys)
+            for hook in module._load_state_dict_post_hooks.values():
+                out = hook(module, incompatible_keys)
+                if out is not None:
+                    raise AssertionError("Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                                         "expected to return new values, if incompatible_keys need to be modified,"
+                                         "it should be done inplace.")
 
         load(self, state_dict)
         if strict:
