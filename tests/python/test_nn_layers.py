@@ -753,3 +753,26 @@ def test_random_layers_train_mode_same_draws(make, shape, dtype):
     """With the same seed, train-mode random layers give torch's exact outputs and gradients."""
     compare_module(make, [R(*shape).astype(dtype)], forward=seeded_forward, train=True, dtype=dtype,
                    rtol=1e-6 if dtype == "float64" else 1e-5, atol=1e-7 if dtype == "float64" else 1e-6)
+
+
+AA_CASES = [dict(scale_factor=0.5, mode="bilinear"), dict(scale_factor=0.3, mode="bicubic"),
+            dict(size=(3, 11), mode="bilinear"), dict(size=(4, 4), mode="bicubic", align_corners=True),
+            dict(scale_factor=(0.6, 1.7), mode="bilinear"), dict(scale_factor=2.0, mode="bicubic"),
+            dict(scale_factor=0.45, mode="bilinear", recompute_scale_factor=True), dict(size=(1, 1), mode="bilinear")]
+
+
+@pytest.mark.parametrize("kw", AA_CASES)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_interpolate_antialias(kw, dtype):
+    tol = dict(rtol=1e-6, atol=1e-8) if dtype == "float64" else dict(rtol=1e-4, atol=1e-5)
+    compare_module(lambda nn: nn.Identity(), [R(2, 3, 9, 10).astype(dtype)], dtype=dtype, **tol,
+                   forward=lambda m, x: (torch if isinstance(x, torch.Tensor) else ember).nn.functional.interpolate(
+                       x, antialias=True, **kw))
+
+
+def test_interpolate_antialias_bad_mode():
+    e = raises_like(lambda: ember.nn.functional.interpolate(ember.zeros(1, 1, 4), scale_factor=0.5, mode="linear",
+                                                            antialias=True),
+                    lambda: torch.nn.functional.interpolate(torch.zeros(1, 1, 4), scale_factor=0.5, mode="linear",
+                                                            antialias=True))
+    assert "Anti-alias" in str(e)

@@ -432,8 +432,64 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
     if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported yet")
+        if not (mode in ("bilinear", "bicubic") and input.dim() == 4):
+            raise ValueError("Anti-alias option is only supported for bilinear and bicubic modes")
+        return _interpolate_antialias(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
     return _C.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
+
+
+def _aa_weights(in_size, out_size, scale, interp_size, filter_fn, dtype):
+    """(out_size, in_size) matrix of torch's (PIL's) antialiasing weights along one dimension: the filter
+    is widened by the scale when downsampling, and each row is normalised."""
+    support = interp_size * 0.5 * scale if scale >= 1.0 else interp_size * 0.5
+    invscale = 1.0 / scale if scale >= 1.0 else 1.0
+    rows = []
+    for i in range(out_size):
+        center = scale * (i + 0.5)
+        xmin = max(int(center - support + 0.5), 0)
+        xsize = min(int(center + support + 0.5), in_size) - xmin
+        w = [filter_fn((j + xmin - center + 0.5) * invscale) for j in range(xsize)]
+        total = sum(w)
+        if total != 0.0:
+            w = [v / total for v in w]
+        row = [0.0] * in_size
+        row[xmin:xmin + xsize] = w
+        rows.append(row)
+    return _C.tensor(rows, dtype=dtype)
+
+
+def _aa_filter(mode):
+    if mode == "bilinear":
+        return 2, lambda x: max(0.0, 1.0 - abs(x))
+    a = -0.5  # Keys' cubic, as PIL and torch's antialiasing use
+
+    def cubic(x):
+        x = abs(x)
+        if x < 1.0:
+            return ((a + 2) * x - (a + 3)) * x * x + 1
+        if x < 2.0:
+            return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+        return 0.0
+    return 4, cubic
+
+
+def _interpolate_antialias(input, size, scale_factor, mode, align_corners, recompute_scale_factor):
+    # output size (and argument checks) from the plain op run on an empty batch
+    out_h, out_w = _C.interpolate(input[:0], size, scale_factor, mode, align_corners, recompute_scale_factor).shape[-2:]
+    in_h, in_w = input.shape[-2:]
+    factors = scale_factor if isinstance(scale_factor, (list, tuple)) else [scale_factor] * 2
+    scales = []
+    for in_s, out_s, f in zip((in_h, in_w), (out_h, out_w), factors):
+        if align_corners:
+            scales.append((in_s - 1) / (out_s - 1) if out_s > 1 else 0.0)
+        elif f is not None and not recompute_scale_factor:
+            scales.append(1.0 / f)
+        else:
+            scales.append(in_s / out_s)
+    interp_size, fn = _aa_filter(mode)
+    wh = _aa_weights(in_h, out_h, scales[0], interp_size, fn, input.dtype)
+    ww = _aa_weights(in_w, out_w, scales[1], interp_size, fn, input.dtype)
+    return _C.matmul(_C.matmul(wh, input), ww.t())
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
@@ -1017,8 +1073,14 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         if key_padding_mask is not None:
             key_padding_mask = pad(key_padding_mask, (0, 1))
     q = q.contiguous().view(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
-    k = (static_k if static_k is not None else k.contiguous().view(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1))
-    v = (static_v if static_v is not None else v.contiguous().view(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1))
+    if static_k is None:
+        k = k.contiguous().view(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    else:
+        k = static_k
+    if static_v is None:
+        v = v.contiguous().view(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    else:
+        v = static_v
     if add_zero_attn:
         zero_attn_shape = (bsz * num_heads, 1, head_dim)
         k = _C.cat([k, _C.zeros(zero_attn_shape, dtype=k.dtype)], dim=1)
