@@ -294,3 +294,16 @@ def test_adaptive_log_softmax_with_loss(head_bias):
                 lambda: tm(torch.tensor(x), torch.tensor([20] * 8)))
     raises_like(lambda: ember.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [5, 3]),
                 lambda: torch.nn.AdaptiveLogSoftmaxWithLoss(4, 10, [5, 3]))
+
+
+def test_ctc_blank_inside_target_like_torch():
+    """torch documents blank targets as invalid but computes them (blank is then an ordinary symbol that
+    may be skipped to); ember gives the same loss. Gradients match while the last label is not blank
+    (there torch's gradient overwrites instead of adding one term; ember keeps the exact gradient)."""
+    lp = np.log(np.random.default_rng(1).dirichlet(np.ones(4), (6, 2)))
+    compare_module(lambda nn: nn.CTCLoss(), [lp, np.array([[0, 2, 1], [1, 0, 3]]), np.array([6, 5]), np.array([3, 3])])
+    compare_module(lambda nn: nn.CTCLoss(), [lp, np.array([[0, 2, 0], [1, 0, 0]]), np.array([6, 5]), np.array([3, 2])],
+                   backward=False)
+    # out-of-range labels: torch reads outside log_probs (garbage loss); ember refuses them
+    with pytest.raises(IndexError, match="target label 4 is out of range for 4 classes"):
+        ember.nn.functional.ctc_loss(ember.zeros(5, 1, 4), ember.tensor([[1, 4]]), [5], [2])

@@ -1046,6 +1046,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         q, k, v = _in_projection_packed(query, key, value, in_proj_weight, in_proj_bias)
     else:
         b_q, b_k, b_v = (None, None, None) if in_proj_bias is None else in_proj_bias.chunk(3)
+        eq, ek, ev = query.size(-1), key.size(-1), value.size(-1)
+        for what, w, shape in (("query", q_proj_weight, (eq, eq)), ("key", k_proj_weight, (eq, ek)),
+                               ("value", v_proj_weight, (eq, ev))):
+            if tuple(w.shape) != shape:
+                raise AssertionError(f"expecting {what} weights shape of {shape}, but got {w.shape}")
         q, k, v = linear(query, q_proj_weight, b_q), linear(key, k_proj_weight, b_k), linear(value, v_proj_weight, b_v)
     if attn_mask is not None:
         if attn_mask.dtype == _C.uint8:
