@@ -205,3 +205,13 @@ def test_transformer_encoder_inference_padding(norm, kpm_kind):
 ])
 def test_train_mode_dropout_same_draws(make, inputs):
     compare_module(make, inputs, forward=seeded_forward, train=True)
+
+
+def test_multihead_attention_separate_projection_shape_error():
+    def call(lib):
+        return lib.nn.MultiheadAttention(4, 2, kdim=3, vdim=3)(lib.ones(2, 1, 4), lib.ones(2, 1, 5), lib.ones(2, 1, 3))
+    e = raises_like(lambda: call(ember), lambda: call(torch))
+    try:
+        call(torch)
+    except AssertionError as t:
+        assert str(e) == str(t).replace("torch.", "ember.")
