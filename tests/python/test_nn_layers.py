@@ -713,6 +713,7 @@ EDGE_CASES = [
     ("leaky_int", lambda L: L.nn.functional.relu(L.tensor([-1, 2]))),
     ("mish_big", lambda L: L.nn.functional.mish(L.tensor([-100.0, 100.0, 0.0]))),
     ("softplus_thr", lambda L: L.nn.functional.softplus(L.tensor([-30.0, 30.0]), beta=-1)),
+    ("group_norm_1d", lambda L: L.nn.GroupNorm(1, 2)(L.ones(2))),
     ("glu_dim", lambda L: L.nn.functional.glu(L.ones(2, 4), dim=0)),
     ("smooth_l1_neg_beta", lambda L: L.nn.functional.smooth_l1_loss(L.ones(2), L.zeros(2), beta=-1.0)),
     ("huber_neg_delta", lambda L: L.nn.functional.huber_loss(L.ones(2), L.zeros(2), delta=-1.0)),

@@ -134,7 +134,9 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
 }
 
 Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps) {
-  EMBER_CHECK(x.dim() >= 2, "group_norm", "Expected at least 2 dimensions for input tensor but received ", x.dim());
+  // IndexError, as torch (which fails indexing the channel dimension)
+  EMBER_CHECK_INDEX(x.dim() >= 2, "group_norm", "Expected at least 2 dimensions for input tensor but received ",
+                    x.dim());
   int64_t n = x.size(0), c = x.size(1);
   EMBER_CHECK(num_groups > 0 && c % num_groups == 0, "group_norm",
               "Expected number of channels in input to be divisible by num_groups, but got input of shape ",
