@@ -1,5 +1,7 @@
 """The nn.Module API and containers against torch: registration, iteration order and names,
 state_dict round trips and errors, modes, dtype conversion, hooks, printed trees."""
+import copy
+import pickle
 from collections import OrderedDict
 
 import numpy as np
@@ -575,6 +577,52 @@ API_CASES = [
     lambda L: L.nn.ChannelShuffle(2),
     lambda L: L.nn.Softmax2d(),
     lambda L: L.nn.AlphaDropout(0.2),
+    # containers and Parameter
+    lambda L: list(L.nn.ParameterDict({"b": L.nn.Parameter(L.ones(1)), "a": L.nn.Parameter(L.ones(1))}).keys()),
+    lambda L: L.nn.ParameterDict(3),
+    lambda L: L.nn.ParameterDict([("a", 1, 2)]),
+    lambda L: L.nn.Parameter(L.tensor([1, 2]), requires_grad=False),
+    lambda L: type(L.nn.Parameter(L.nn.Parameter(L.ones(2)))).__name__,
+    lambda L: (lambda p: (setattr(p, "data", L.zeros(3)), p)[1])(L.nn.Parameter(L.ones(2))),
+    lambda L: (lambda p: (setattr(p, "grad", L.ones(2)), copy.deepcopy(p).grad)[1])(L.nn.Parameter(L.ones(2))),
+    lambda L: pickle.loads(pickle.dumps(L.nn.Parameter(L.ones(2), requires_grad=False))),
+    lambda L: type(L.nn.Parameter(L.ones(2)) * 2).__name__,
+    lambda L: type(L.nn.Parameter(L.ones(2)).detach()).__name__,
+    lambda L: type(L.nn.Parameter(L.ones(2)).clone()).__name__,
+    lambda L: isinstance(L.nn.Parameter(L.ones(2)), L.Tensor),
+    lambda L: type(L.nn.Parameter(L.ones(2)).view(2)).__name__,
+    lambda L: L.nn.Parameter(),
+    lambda L: type(L.nn.Parameter(L.ones(2)).double()).__name__,
+    lambda L: L.nn.Parameter(L.ones(2)) == L.ones(2),
+    lambda L: L.nn.ParameterList([L.nn.Parameter(L.ones(2)), L.ones(3)]),
+    lambda L: type(L.nn.ParameterDict({"a": L.ones(2)})["a"]).__name__,
+    lambda L: L.nn.ParameterDict({"a": L.ones(2), "b": L.nn.Parameter(L.ones(1))}),
+    lambda L: L.nn.ParameterList([L.nn.Parameter(L.ones(2)), L.nn.Parameter(L.ones(3))])[1:],
+    lambda L: list(L.nn.ParameterDict().fromkeys(["a", "b"], L.nn.Parameter(L.ones(1))).keys()),
+    lambda L: L.nn.ParameterDict().setdefault("a", L.nn.Parameter(L.ones(1))).shape,
+    lambda L: list((L.nn.ParameterDict({"a": L.nn.Parameter(L.ones(1))})
+                    | L.nn.ParameterDict({"b": L.nn.Parameter(L.ones(1))})).keys()),
+    lambda L: list(L.nn.ParameterDict({"a": L.nn.Parameter(L.ones(1))}).copy().keys()),
+    lambda L: L.nn.ParameterDict({"a": L.nn.Parameter(L.ones(1))}).popitem()[0],
+    lambda L: L.nn.ParameterDict().get("x", 3),
+    lambda L: list(reversed(L.nn.ParameterDict({"a": L.nn.Parameter(L.ones(1)), "b": L.nn.Parameter(L.ones(1))}))),
+    lambda L: (lambda pl: (pl.__setitem__(0, L.ones(4)), type(pl[0]).__name__, pl[0].shape))(
+        L.nn.ParameterList([L.nn.Parameter(L.ones(2))])),
+    lambda L: L.nn.ModuleDict({1: L.nn.ReLU()}),
+    lambda L: len((lambda ml: (ml.__iadd__([L.nn.ReLU()]), ml)[1])(L.nn.ModuleList([L.nn.ReLU()]))),
+    lambda L: L.nn.Sequential(L.nn.ReLU()) * 2,
+    lambda L: L.nn.Sequential(L.nn.ReLU(), L.nn.Tanh()).pop(0),
+    lambda L: L.nn.Sequential(L.nn.ReLU()).extend(L.nn.Sequential(L.nn.Tanh())),
+    lambda L: (lambda s: (s.__iadd__(L.nn.Sequential(L.nn.Tanh())), s)[1])(L.nn.Sequential(L.nn.ReLU())),
+    lambda L: L.nn.Sequential(L.nn.ReLU(), L.nn.Tanh()).insert(-1, L.nn.Sigmoid()),
+    lambda L: (lambda s: (s.__setitem__(slice(0, 1), L.nn.Tanh()), s)[1])(L.nn.Sequential(L.nn.ReLU(), L.nn.Tanh())),
+    lambda L: (lambda s: (s.__delitem__(slice(0, 2)), s)[1])(
+        L.nn.ModuleList([L.nn.ReLU(), L.nn.Tanh(), L.nn.Sigmoid()])),
+    lambda L: (lambda s: (s.__delitem__(slice(0, 2)), s)[1])(
+        L.nn.Sequential(L.nn.ReLU(), L.nn.Tanh(), L.nn.Sigmoid())),
+    lambda L: L.nn.Sequential(L.nn.ReLU())(L.ones(1), L.ones(1)),
+    lambda L: "0" in dir(L.nn.Sequential(L.nn.ReLU())),
+    lambda L: type(L.nn.ModuleDict({"a": L.nn.ReLU()}).keys()).__name__,
 ]
 
 
