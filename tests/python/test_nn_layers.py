@@ -515,8 +515,8 @@ def test_underscore_functional_variants():
         check(e, t, msg=name)
 
 
-def test_lazy_and_fractional_modules_say_not_supported():
-    for name in ["LazyLinear", "LazyConv2d", "LazyBatchNorm1d", "FractionalMaxPool2d"]:
+def test_lazy_modules_say_not_supported():
+    for name in ["LazyLinear", "LazyConv2d", "LazyBatchNorm1d"]:
         with pytest.raises(NotImplementedError, match="not supported yet"):
             getattr(ember.nn, name)(3)
 
@@ -777,3 +777,38 @@ def test_interpolate_antialias_bad_mode():
                     lambda: torch.nn.functional.interpolate(torch.zeros(1, 1, 4), scale_factor=0.5, mode="linear",
                                                             antialias=True))
     assert "Anti-alias" in str(e)
+
+
+FRACTIONAL = [
+    (lambda nn: nn.FractionalMaxPool2d(3, output_size=(5, 4), return_indices=True), (2, 3, 11, 9)),
+    (lambda nn: nn.FractionalMaxPool2d((2, 3), output_ratio=0.5), (2, 3, 10, 12)),
+    (lambda nn: nn.FractionalMaxPool2d(2, output_size=3, return_indices=True), (3, 8, 7)),
+    (lambda nn: nn.FractionalMaxPool3d(2, output_size=(3, 4, 2), return_indices=True), (2, 2, 7, 8, 5)),
+    (lambda nn: nn.FractionalMaxPool3d((2, 2, 3), output_ratio=(0.5, 0.6, 0.4)), (1, 2, 8, 9, 10)),
+]
+
+
+@pytest.mark.parametrize("make,shape", FRACTIONAL)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_fractional_max_pool(make, shape, dtype):
+    """Same seed, same random windows as torch: values, indices and gradients."""
+    tol = dict(rtol=1e-6, atol=1e-8) if dtype == "float64" else dict(rtol=1e-5, atol=1e-6)
+    compare_module(make, [R(*shape).astype(dtype)], forward=seeded_forward, dtype=dtype, **tol)
+
+
+def test_fractional_max_pool_given_samples_and_errors():
+    samples = np.random.default_rng(0).random((2, 3, 2))
+    compare_module(lambda nn: nn.Identity(), [R(2, 3, 9, 9), samples], no_grad=(1,),
+                   forward=lambda m, x, s: (torch if isinstance(x, torch.Tensor) else ember).nn.functional
+                   .fractional_max_pool2d(x, 2, output_size=4, _random_samples=s))
+    for bad in [lambda L: L.nn.FractionalMaxPool2d(2),
+                lambda L: L.nn.FractionalMaxPool2d(2, output_size=2, output_ratio=0.5),
+                lambda L: L.nn.FractionalMaxPool2d(2, output_ratio=1.5),
+                lambda L: L.nn.functional.fractional_max_pool2d(L.ones(1, 1, 4, 4), 3, output_size=3)]:
+        e = raises_like(lambda: bad(ember), lambda: bad(torch))
+        try:
+            bad(torch)
+        except Exception as t:
+            assert str(e) == str(t).replace("torch.", "ember."), (str(e), str(t))
+    raises_like(lambda: ember.nn.functional.fractional_max_pool2d(ember.ones(4, 4), 2, output_size=2),
+                lambda: torch.nn.functional.fractional_max_pool2d(torch.ones(4, 4), 2, output_size=2))

@@ -195,3 +195,60 @@ def _bicubic(flat, raw, sizes, n, c, padding_mode, align_corners):
             term = _gather(flat, [yi, xj], sizes, n, c) * (wy[i] * wx[j]).unsqueeze(1)
             out = term if out is None else out + term
     return out
+
+
+def _fractional_intervals(sample, in_size, out_size, pool, dtype):
+    """torch's generate_intervals for a (N, C) tensor of samples: window starts (N, C, out_size),
+    computed in the input's dtype like torch's scalar_t arithmetic."""
+    n, c = sample.shape
+    if out_size > 1:
+        alpha = _C.tensor(float(in_size - pool), dtype=dtype) / _C.tensor(float(out_size - 1), dtype=dtype)
+        i = _C.arange(out_size - 1, dtype=dtype).reshape(1, 1, -1)
+        s = sample.unsqueeze(-1)
+        starts = ((i + s) * alpha).to(_C.int64) - (s * alpha).to(_C.int64)
+        last = _C.full((n, c, 1), in_size - pool, dtype=_C.int64)
+        return _C.cat([starts, last], -1)
+    return _C.full((n, c, out_size), in_size - pool, dtype=_C.int64)
+
+
+def fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices, samples, d):
+    """Fractional max pooling over the last d dims (d = 2 or 3), as torch.nn.functional's."""
+    name = f"fractional_max_pool{d}d"
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"{name} requires specifying either an output_size or an output_ratio")
+    kernel = list(kernel_size) if isinstance(kernel_size, (list, tuple)) else [kernel_size] * d
+    if output_size is None:
+        ratio = list(output_ratio) if isinstance(output_ratio, (list, tuple)) else [output_ratio] * d
+        output_size = [int(input.size(-d + k) * ratio[k]) for k in range(d)]
+    out = list(output_size) if isinstance(output_size, (list, tuple)) else [output_size] * d
+    if input.dim() not in (d + 1, d + 2):
+        # IndexError like torch (whose Python wrapper fails indexing the channel dimension first)
+        raise IndexError(f"{name}(): Expected {d + 1}D or {d + 2}D tensor, but got: {list(input.shape)}")
+    batched = input.dim() == d + 2
+    x = input if batched else input.unsqueeze(0)
+    n, c = x.shape[:2]
+    sizes = list(x.shape[2:])
+    dims = ["time", "height", "width"][-d:]
+    for k in range(d):
+        if out[k] + kernel[k] - 1 > sizes[k]:
+            raise RuntimeError(f"{name}(): pool {dims[k]} {kernel[k]} too large relative to input {dims[k]} "
+                               f"{sizes[k]}")
+    if samples is None:
+        samples = _C.rand(n, c, d, dtype=input.dtype)
+    # torch reads the 2-D samples as (w, h) and the 3-D ones as (t, h, w)
+    order = [1, 0] if d == 2 else [0, 1, 2]
+    starts = [_fractional_intervals(samples[..., order[k]], sizes[k], out[k], kernel[k], input.dtype)
+              for k in range(d)]
+    # flat input index of every window element: (N, C, *out, *kernel)
+    flat_idx = None
+    for k in range(d):
+        pos = starts[k].reshape(n, c, *[out[k] if j == k else 1 for j in range(d)], *[1] * d) + \
+            _C.arange(kernel[k]).reshape(*[1] * (2 + d), *[kernel[k] if j == k else 1 for j in range(d)])
+        flat_idx = pos if flat_idx is None else flat_idx * sizes[k] + pos
+    flat_idx = flat_idx.expand(n, c, *out, *kernel).reshape(n, c, -1)
+    windows = x.reshape(n, c, -1).gather(2, flat_idx).reshape(n, c, *out, -1)
+    values, arg = windows.max(-1)
+    indices = flat_idx.reshape(n, c, *out, -1).gather(-1, arg.unsqueeze(-1)).squeeze(-1)
+    if not batched:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return (values, indices) if return_indices else values

@@ -359,12 +359,26 @@ def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
     return adaptive_max_pool3d(input, output_size, True)
 
 
-def _fractional_unsupported(*args, **kwargs):
-    raise NotImplementedError("fractional max pooling is not supported yet")
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    from ._sampling import fractional_max_pool
+    return fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices, _random_samples, 2)
 
 
-fractional_max_pool2d = fractional_max_pool3d = _fractional_unsupported
-fractional_max_pool2d_with_indices = fractional_max_pool3d_with_indices = _fractional_unsupported
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    from ._sampling import fractional_max_pool
+    return fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices, _random_samples, 3)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    return fractional_max_pool2d(input, kernel_size, output_size, output_ratio, True, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    return fractional_max_pool3d(input, kernel_size, output_size, output_ratio, True, _random_samples)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
