@@ -812,3 +812,61 @@ def test_fractional_max_pool_given_samples_and_errors():
             assert str(e) == str(t).replace("torch.", "ember."), (str(e), str(t))
     raises_like(lambda: ember.nn.functional.fractional_max_pool2d(ember.ones(4, 4), 2, output_size=2),
                 lambda: torch.nn.functional.fractional_max_pool2d(torch.ones(4, 4), 2, output_size=2))
+
+
+
+def _noncontiguous(kind):
+    """Forward on views with the same values: reversed strides, steps, or a stride-0 broadcast."""
+    def fwd(m, *xs):
+        lib = torch if isinstance(xs[0], torch.Tensor) else ember
+        out = []
+        for x in xs:
+            if not (isinstance(x, (torch.Tensor, ember.Tensor)) and x.is_floating_point()):
+                out.append(x); continue
+            nd = x.dim()
+            if kind == "transposed":
+                perm = list(range(nd))[::-1]
+                y = x.permute(*perm).contiguous().permute(*perm)      # same values, reversed strides
+            elif kind == "sliced":
+                big = lib.zeros(*[s * 2 for s in x.shape], dtype=x.dtype)
+                big[tuple(slice(None, None, 2) for _ in range(nd))] = x
+                y = big[tuple(slice(None, None, 2) for _ in range(nd))]
+            else:  # expanded: broadcast view along dim 0 of the first row, added to keep values
+                y = x[:1].expand(*x.shape) + (x - x[:1])
+            out.append(y)
+        return m(*out)
+    return fwd
+
+
+LAYOUT_CASES = [
+    ("linear", lambda nn: nn.Linear(5, 3), [R(4, 5)]),
+    ("conv2d", lambda nn: nn.Conv2d(3, 4, 3, padding=1, stride=2), [R(2, 3, 7, 6)]),
+    ("conv1d_groups", lambda nn: nn.Conv1d(4, 4, 3, groups=2), [R(2, 4, 9)]),
+    ("convT2d", lambda nn: nn.ConvTranspose2d(3, 2, 3, stride=2), [R(2, 3, 4, 5)]),
+    ("bn2d_train", lambda nn: nn.BatchNorm2d(3).train(), [R(2, 3, 4, 5)]),
+    ("ln", lambda nn: nn.LayerNorm(5), [R(3, 4, 5)]),
+    ("gn", lambda nn: nn.GroupNorm(2, 4), [R(2, 4, 3, 3)]),
+    ("maxpool", lambda nn: nn.MaxPool2d(2), [R(2, 3, 6, 6)]),
+    ("avgpool", lambda nn: nn.AvgPool2d(3, 2, 1), [R(2, 3, 6, 6)]),
+    ("adaptive", lambda nn: nn.AdaptiveAvgPool2d((2, 3)), [R(2, 3, 7, 5)]),
+    ("lstm", lambda nn: nn.LSTM(4, 5, batch_first=True), [R(3, 6, 4)]),
+    ("gru_bi", lambda nn: nn.GRU(4, 5, bidirectional=True), [R(6, 3, 4)]),
+    ("mha", lambda nn: nn.MultiheadAttention(8, 2), [R(4, 2, 8), R(5, 2, 8, seed=1), R(5, 2, 8, seed=2)]),
+    ("tel", lambda nn: nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0), [R(5, 2, 8)]),
+    ("ce", lambda nn: nn.CrossEntropyLoss(label_smoothing=0.1), [R(6, 5), np.array([0, 1, 2, 3, 4, 0])]),
+    ("bcel", lambda nn: nn.BCEWithLogitsLoss(), [R(4, 5), np.random.default_rng(0).random((4, 5))]),
+    ("upsample", lambda nn: nn.Upsample(scale_factor=2, mode="bilinear"), [R(2, 3, 4, 5)]),
+    ("pixelshuffle", lambda nn: nn.PixelShuffle(2), [R(2, 8, 3, 3)]),
+    ("softmax", lambda nn: nn.Softmax(dim=1), [R(3, 4, 5)]),
+    ("gelu", lambda nn: nn.GELU(), [R(3, 4, 5)]),
+    ("instnorm", lambda nn: nn.InstanceNorm2d(3, affine=True), [R(2, 3, 4, 5)]),
+    ("bilinear", lambda nn: nn.Bilinear(3, 4, 2), [R(5, 3), R(5, 4, seed=1)]),
+    ("ctc", lambda nn: nn.CTCLoss(), [np.log(np.random.default_rng(1).dirichlet(np.ones(5), (8, 3))),
+                                      np.array([[1, 2], [3, 4], [1, 1]]), np.array([8, 7, 6]), np.array([2, 2, 2])]),
+]
+
+
+@pytest.mark.parametrize("kind", ["transposed", "sliced", "expanded"])
+@pytest.mark.parametrize("name,make,inputs", LAYOUT_CASES, ids=[c[0] for c in LAYOUT_CASES])
+def test_layers_on_noncontiguous_inputs(kind, name, make, inputs):
+    compare_module(make, inputs, forward=_noncontiguous(kind), train=name.endswith("train"))
