@@ -515,10 +515,69 @@ def test_underscore_functional_variants():
         check(e, t, msg=name)
 
 
-def test_lazy_modules_say_not_supported():
-    for name in ["LazyLinear", "LazyConv2d", "LazyBatchNorm1d"]:
-        with pytest.raises(NotImplementedError, match="not supported yet"):
-            getattr(ember.nn, name)(3)
+LAZY = [
+    (lambda nn: nn.LazyLinear(3), (4, 5)),
+    (lambda nn: nn.LazyLinear(3, bias=False), (2, 4, 5)),
+    (lambda nn: nn.LazyConv1d(4, 3, stride=2, groups=2), (2, 6, 9)),
+    (lambda nn: nn.LazyConv2d(4, 3, padding=1), (2, 3, 6, 5)),
+    (lambda nn: nn.LazyConv2d(4, 3), (3, 6, 5)),  # unbatched
+    (lambda nn: nn.LazyConv3d(2, 2, bias=False), (1, 2, 3, 4, 4)),
+    (lambda nn: nn.LazyConvTranspose1d(4, 3, stride=2), (2, 3, 5)),
+    (lambda nn: nn.LazyConvTranspose2d(4, 3, groups=2, output_padding=1, stride=2), (2, 4, 3, 3)),
+    (lambda nn: nn.LazyConvTranspose3d(2, 2), (1, 2, 2, 3, 3)),
+    (lambda nn: nn.LazyBatchNorm1d(), (4, 3)),
+    (lambda nn: nn.LazyBatchNorm2d(momentum=0.3), (2, 3, 4, 4)),
+    (lambda nn: nn.LazyBatchNorm3d(affine=False), (2, 3, 2, 2, 2)),
+    (lambda nn: nn.LazyInstanceNorm1d(affine=True, track_running_stats=True), (2, 3, 5)),
+    (lambda nn: nn.LazyInstanceNorm2d(affine=True), (2, 3, 4, 4)),
+    (lambda nn: nn.LazyInstanceNorm3d(), (2, 3, 2, 3, 2)),
+]
+
+
+@pytest.mark.parametrize("make,shape", LAZY)
+def test_lazy_modules(make, shape):
+    """Shapes inferred from the first input, same seeded initialisation as torch, then the eager class."""
+    res = {}
+    for lib in (torch, ember):
+        lib.manual_seed(0)
+        m = make(lib.nn).double()
+        before = (repr(m), [(n, type(p).__name__) for n, p in m.named_parameters()], list(m.state_dict()))
+        m.train()
+        x = lib.tensor(R(*shape), requires_grad=True)
+        out = m(x)
+        out.pow(2).sum().backward()
+        res[lib.__name__] = (before, repr(m), type(m).__name__, out, x.grad, m.state_dict(),
+                             {n: p.grad for n, p in m.named_parameters()})
+    e, t = res["ember"], res["torch"]
+    assert e[0] == t[0] and e[1] == t[1] and e[2] == t[2]
+    check(e[3], t[3].detach())
+    check(e[4], t[4])
+    for k, v in t[5].items():
+        check(e[5][k], v, msg=k)
+    for k, v in t[6].items():
+        check(e[6][k], v, msg=k)
+
+
+def test_lazy_load_state_dict_and_uninitialized_parameter():
+    tm = torch.nn.Linear(5, 3)
+    ember_sd = {k: ember.tensor(v.numpy()) for k, v in tm.state_dict().items()}
+    for lib, src in ((torch, tm.state_dict()), (ember, ember_sd)):
+        m = lib.nn.LazyLinear(3)
+        assert m.has_uninitialized_params()
+        m.load_state_dict(src)  # materialises from the checkpoint's shapes
+        assert not m.has_uninitialized_params() and tuple(m.weight.shape) == (3, 5)
+        if lib is ember:
+            check(m(lib.ones(2, 5)).detach(), tm(torch.ones(2, 5)).detach())
+    p = ember.nn.UninitializedParameter()
+    assert repr(p) == repr(torch.nn.UninitializedParameter()) == "<UninitializedParameter>"
+    raises_like(lambda: p.shape, lambda: torch.nn.UninitializedParameter().shape)
+    p.materialize((2, 3))
+    assert type(p) is ember.nn.Parameter and tuple(p.shape) == (2, 3) and p.requires_grad
+    b = ember.nn.UninitializedBuffer()
+    b.materialize(4)
+    assert type(b) is ember.Tensor and tuple(b.shape) == (4,) and not b.requires_grad
+    raises_like(lambda: ember.nn.LazyConv2d(4, 3, groups=2)(ember.ones(1, 3, 5, 5)),
+                lambda: torch.nn.LazyConv2d(4, 3, groups=2)(torch.ones(1, 3, 5, 5)))
 
 
 PADS = ("zeros", "border", "reflection")

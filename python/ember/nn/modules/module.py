@@ -5,7 +5,7 @@ from collections import OrderedDict, namedtuple
 from ... import _C
 from ..._tensor import Tensor
 from ...autograd.function import Function
-from ..parameter import Parameter
+from ..parameter import Parameter, is_lazy
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
@@ -490,7 +490,13 @@ class Module:
                     if g is not p.grad:
                         p.grad._set_data(g)
             for key, b in self._buffers.items():
-                if b is not None:
+                if b is None:
+                    continue
+                if is_lazy(b):  # an uninitialised buffer keeps its identity (and class), like a parameter
+                    new = fn(b)
+                    if new is not b:
+                        b._set_data(new)
+                else:
                     self._buffers[key] = fn(b)
         return self
 
@@ -635,7 +641,7 @@ class Module:
                     error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
                                       f"Tensor-like object from checkpoint but received {type(input_param)}")
                     continue
-                if tuple(input_param.shape) != tuple(param.shape):
+                if not is_lazy(param) and tuple(input_param.shape) != tuple(param.shape):
                     error_msgs.append(f"size mismatch for {key}: copying a param with shape {input_param.shape} "
                                       f"from checkpoint, the shape in current model is {param.shape}.")
                     continue
