@@ -929,3 +929,12 @@ LAYOUT_CASES = [
 @pytest.mark.parametrize("name,make,inputs", LAYOUT_CASES, ids=[c[0] for c in LAYOUT_CASES])
 def test_layers_on_noncontiguous_inputs(kind, name, make, inputs):
     compare_module(make, inputs, forward=_noncontiguous(kind), train=name.endswith("train"))
+
+
+@pytest.mark.parametrize("size", [2, 3, 4, 5, 7])
+@pytest.mark.parametrize("channels", [1, 3, 6])
+def test_cross_map_lrn2d(size, channels):
+    """The legacy layer with torch's window quirk and hand-written gradient."""
+    em, tm, _, _ = compare_module(lambda nn: nn.CrossMapLRN2d(size, alpha=0.5, beta=0.7, k=1.5),
+                                  [R(2, channels, 3, 2)])
+    assert repr(em) == repr(tm)
