@@ -938,3 +938,26 @@ def test_cross_map_lrn2d(size, channels):
     em, tm, _, _ = compare_module(lambda nn: nn.CrossMapLRN2d(size, alpha=0.5, beta=0.7, k=1.5),
                                   [R(2, channels, 3, 2)])
     assert repr(em) == repr(tm)
+
+
+@pytest.mark.parametrize("n,in_shape,w_shape,kw", [
+    (1, (2, 4, 9), (6, 2, 3), dict(stride=2, padding=1, groups=2)),
+    (2, (2, 3, 7, 6), (4, 3, 3, 2), dict(stride=(2, 1), padding=(1, 0), dilation=(1, 2))),
+    (3, (1, 2, 4, 5, 4), (3, 2, 2, 2, 2), dict(padding=1)),
+])
+def test_nn_grad_conv_input_and_weight(n, in_shape, w_shape, kw):
+    x, w = R(*in_shape), R(*w_shape, seed=1)
+    tout = getattr(torch.nn.functional, f"conv{n}d")(torch.tensor(x), torch.tensor(w), **kw)
+    g = R(*tout.shape, seed=2)
+    for name, args_t, args_e in [
+            (f"conv{n}d_input", (list(in_shape), torch.tensor(w), torch.tensor(g)),
+             (list(in_shape), ember.tensor(w), ember.tensor(g))),
+            (f"conv{n}d_weight", (torch.tensor(x), list(w_shape), torch.tensor(g)),
+             (ember.tensor(x), list(w_shape), ember.tensor(g)))]:
+        check(getattr(ember.nn.grad, name)(*args_e, **kw), getattr(torch.nn.grad, name)(*args_t, **kw), msg=name)
+
+
+def test_conv_tbc():
+    compare_module(lambda nn: nn.Identity(), [R(7, 2, 3), R(3, 3, 4, seed=1), R(4, seed=2)],
+                   forward=lambda m, x, w, b: (torch if isinstance(x, torch.Tensor) else ember).nn.functional.conv_tbc(
+                       x, w, b, 1))

@@ -1149,3 +1149,22 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
 
 
 from ._sampling import affine_grid, grid_sample  # noqa: E402,F401
+
+
+def conv_tbc(input, weight, bias, pad=0):
+    """1-D convolution on a (time, batch, channels) input with a (kernel, in, out) weight."""
+    if input.dim() != 3:
+        raise RuntimeError(f"conv_tbc: Input must have 3 dims: time, batch, in_channel; got {list(input.shape)}")
+    if weight.dim() != 3:
+        raise RuntimeError(f"conv_tbc: Weight tensor must have 3 dims: kernel_width, in_channels, out_channels; "
+                           f"got {list(weight.shape)}")
+    if bias.dim() != 1:
+        raise RuntimeError(f"conv_tbc: Bias must be 1-D; got {list(bias.shape)}")
+    if input.size(2) != weight.size(1):
+        raise RuntimeError(f"conv_tbc: Input dim 2 (input channels) is not == dim 1 in the weight tensor; input "
+                           f"{list(input.shape)}, weight {list(weight.shape)}")
+    if weight.size(2) != bias.size(0):
+        raise RuntimeError(f"conv_tbc: Bias size must equal dim 2 in the weight tensor (output channels); weight "
+                           f"{list(weight.shape)}, bias {list(bias.shape)}")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)
