@@ -8,6 +8,8 @@ from ...autograd.function import Function
 from ..parameter import Parameter, is_lazy
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
+
+
 class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     def __repr__(self):
         if not self.missing_keys and not self.unexpected_keys:
@@ -49,7 +51,7 @@ def register_module_forward_pre_hook(hook):
 
 
 def register_module_full_backward_hook(hook):
-    """A full backward hook for every module (called after the module's own hooks)."""
+    """A full backward hook for every module (called before each module's own hooks, as in torch)."""
     handle = RemovableHandle(_global_backward_hooks)
     _global_backward_hooks[handle.id] = hook
     return handle
