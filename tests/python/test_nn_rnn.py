@@ -188,3 +188,27 @@ def test_pad_and_pack_sequence():
 ])
 def test_train_mode_dropout_between_layers_same_draws(make, shape):
     compare_module(make, [R(*shape)], forward=seeded_forward, train=True)
+
+
+@pytest.mark.parametrize("kind", ["LSTM", "GRU"])
+def test_packed_unsorted_with_initial_state(kind):
+    """Initial states follow the batch through enforce_sorted=False's permutation; gradients reach them."""
+    x, lengths = R(5, 3, 4), [2, 5, 3]
+    tm = getattr(torch.nn, kind)(4, 6, num_layers=2, bidirectional=True).double()
+    em = getattr(ember.nn, kind)(4, 6, num_layers=2, bidirectional=True).double()
+    em.load_state_dict({k: to_ember(v) for k, v in tm.state_dict().items()})
+    h0, c0 = R(4, 3, 6, seed=1), R(4, 3, 6, seed=2)
+    res = []
+    for lib, m in ((torch, tm), (ember, em)):
+        xi, hi, ci = (lib.tensor(a, requires_grad=True) for a in (x, h0, c0))
+        packed = lib.nn.utils.rnn.pack_padded_sequence(xi, lib.tensor(lengths), enforce_sorted=False)
+        out, h = m(packed, (hi, ci) if kind == "LSTM" else hi)
+        pad, _ = lib.nn.utils.rnn.pad_packed_sequence(out)
+        states = list(h) if kind == "LSTM" else [h]
+        loss = (pad * lib.tensor(R(*pad.shape, seed=5))).sum()
+        for i, s in enumerate(states):
+            loss = loss + (s * lib.tensor(R(*s.shape, seed=6 + i))).sum()
+        loss.backward()
+        res.append([pad] + states + [xi.grad, hi.grad] + ([ci.grad] if kind == "LSTM" else []))
+    for a, b in zip(res[1], res[0]):
+        check(a, b.detach())
