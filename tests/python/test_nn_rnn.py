@@ -212,3 +212,15 @@ def test_packed_unsorted_with_initial_state(kind):
         res.append([pad] + states + [xi.grad, hi.grad] + ([ci.grad] if kind == "LSTM" else []))
     for a, b in zip(res[1], res[0]):
         check(a, b.detach())
+
+
+def test_packed_sequence_conversions():
+    seqs = [R(3, 2), R(1, 2, seed=1)]
+    ep = ember.nn.utils.rnn.pack_sequence([ember.tensor(s) for s in seqs])
+    tp = torch.nn.utils.rnn.pack_sequence([torch.tensor(s) for s in seqs])
+    for name in ["double", "float", "half", "long", "int", "short", "char", "byte", "cpu"]:
+        e, t = getattr(ep, name)(), getattr(tp, name)()
+        check(e.data, t.data, msg=name)
+        check(e.batch_sizes, t.batch_sizes, msg=name)
+    check(ep.to(ember.float32).data, tp.to(torch.float32).data)
+    assert ep.is_pinned() == tp.is_pinned() and ep.is_cuda == tp.is_cuda

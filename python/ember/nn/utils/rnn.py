@@ -24,6 +24,44 @@ class PackedSequence(_PackedSequenceBase):
     def is_cuda(self):
         return False
 
+    def is_pinned(self):
+        return self.data.is_pinned()
+
+    def pin_memory(self):
+        return type(self)(self.data.pin_memory(), self.batch_sizes, self.sorted_indices, self.unsorted_indices)
+
+    def cuda(self, *args, **kwargs):
+        return type(self)(self.data.cuda(*args, **kwargs), self.batch_sizes, self.sorted_indices,
+                          self.unsorted_indices)
+
+    def cpu(self, *args, **kwargs):
+        return self.to(device="cpu")
+
+    # dtype conversions touch only the data (batch sizes and permutations stay int64)
+    def double(self):
+        return self.to(dtype=_C.float64)
+
+    def float(self):
+        return self.to(dtype=_C.float32)
+
+    def half(self):
+        return self.to(dtype=_C.float16)
+
+    def long(self):
+        return self.to(dtype=_C.int64)
+
+    def int(self):
+        return self.to(dtype=_C.int32)
+
+    def short(self):
+        return self.to(dtype=_C.int16)
+
+    def char(self):
+        return self.to(dtype=_C.int8)
+
+    def byte(self):
+        return self.to(dtype=_C.uint8)
+
 
 def _invert_permutation(permutation):
     output = _C.empty_like(permutation)
