@@ -62,13 +62,33 @@ def elu_(input, alpha=1.0):
     return _C.elu_(input, alpha)
 
 
+def _inplace(input, fn):
+    """input <- fn(input) for the inplace= variants. Under autograd fn reads a clone, so what its
+    backward saved is not the tensor that copy_ then overwrites."""
+    src = input.clone() if (input.requires_grad and _C.is_grad_enabled()) else input
+    return input.copy_(fn(src))
+
+
+def selu_(input):
+    return input.selu_()
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
 def selu(input, inplace=False):
     return input.selu_() if inplace else _C.selu(input)
 
 
 def celu(input, alpha=1.0, inplace=False):
-    out = _C.celu(input, alpha)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _inplace(input, lambda x: _C.celu(x, alpha))
+    return _C.celu(input, alpha)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -84,12 +104,16 @@ def prelu(input, weight):
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
-    if training:
-        noise = _C.empty_like(input).uniform_(lower, upper)
-        out = _C.where(input >= 0, input, input * noise)
-    else:
-        out = _C.leaky_relu(input, (lower + upper) / 2)
-    return input.copy_(out) if inplace else out
+    def fn(x):
+        if training:
+            # like torch: one double-precision uniform draw per non-positive element, in order
+            neg = x.detach() <= 0
+            noise = _C.ones_like(x)
+            with _C._no_grad():
+                noise[neg] = _C.empty(int(neg.sum()), dtype=_C.float64).uniform_(lower, upper).to(x.dtype)
+            return x * noise
+        return _C.leaky_relu(x, (lower + upper) / 2)
+    return _inplace(input, fn) if inplace else fn(input)
 
 
 def glu(input, dim=-1):
@@ -189,12 +213,14 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 
 
 def threshold(input, threshold, value, inplace=False):
-    out = _C.threshold(input, threshold, value)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return threshold_(input, threshold, value)
+    return _C.threshold(input, threshold, value)
 
 
 def threshold_(input, threshold, value):
-    return input.copy_(_C.threshold(input, threshold, value))
+    # masked_fill_'s backward needs only the mask, not the overwritten input
+    return input.masked_fill_(input <= threshold, value)
 
 
 # ---------------------------------------------------------------- linear
@@ -301,6 +327,60 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     return _C.adaptive_max_pool2d(input, output_size, return_indices)
 
 
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    return _C.adaptive_max_pool3d(input, output_size, return_indices)
+
+
+# the *_with_indices forms always return (output, indices)
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                            return_indices=False):
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool2d(input, output_size, True)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    return adaptive_max_pool3d(input, output_size, True)
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    from ._sampling import fractional_max_pool
+    return fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices, _random_samples, 2)
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                          _random_samples=None):
+    from ._sampling import fractional_max_pool
+    return fractional_max_pool(input, kernel_size, output_size, output_ratio, return_indices, _random_samples, 3)
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    return fractional_max_pool2d(input, kernel_size, output_size, output_ratio, True, _random_samples)
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    return fractional_max_pool3d(input, kernel_size, output_size, output_ratio, True, _random_samples)
+
+
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     out = avg_pool1d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return (out.sign() * relu(out.abs())).mul(kernel_size).pow(1.0 / norm_type)
@@ -312,9 +392,36 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return (out.sign() * relu(out.abs())).mul(kw * kh).pow(1.0 / norm_type)
 
 
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _C.max_unpool1d(input, indices, kernel_size, stride if stride is not None else kernel_size, padding,
+                           output_size)
+
+
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     return _C.max_unpool2d(input, indices, kernel_size, stride if stride is not None else kernel_size, padding,
                            output_size)
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _C.max_unpool3d(input, indices, kernel_size, stride if stride is not None else kernel_size, padding,
+                           output_size)
+
+
+def channel_shuffle(input, groups):
+    """Splits the channels into `groups` groups and interleaves them."""
+    if input.dim() < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but got input with sizes "
+                           f"{list(input.shape)}")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value of groups:{groups}")
+    n, c = input.shape[:2]
+    if c % groups != 0:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels and {groups} groups.")
+    rest = tuple(input.shape[2:])
+    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+
+
+native_channel_shuffle = channel_shuffle
 
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
@@ -339,8 +446,64 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
     if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported yet")
+        if not (mode in ("bilinear", "bicubic") and input.dim() == 4):
+            raise ValueError("Anti-alias option is only supported for bilinear and bicubic modes")
+        return _interpolate_antialias(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
     return _C.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor)
+
+
+def _aa_weights(in_size, out_size, scale, interp_size, filter_fn, dtype):
+    """(out_size, in_size) matrix of torch's (PIL's) antialiasing weights along one dimension: the filter
+    is widened by the scale when downsampling, and each row is normalised."""
+    support = interp_size * 0.5 * scale if scale >= 1.0 else interp_size * 0.5
+    invscale = 1.0 / scale if scale >= 1.0 else 1.0
+    rows = []
+    for i in range(out_size):
+        center = scale * (i + 0.5)
+        xmin = max(int(center - support + 0.5), 0)
+        xsize = min(int(center + support + 0.5), in_size) - xmin
+        w = [filter_fn((j + xmin - center + 0.5) * invscale) for j in range(xsize)]
+        total = sum(w)
+        if total != 0.0:
+            w = [v / total for v in w]
+        row = [0.0] * in_size
+        row[xmin:xmin + xsize] = w
+        rows.append(row)
+    return _C.tensor(rows, dtype=dtype)
+
+
+def _aa_filter(mode):
+    if mode == "bilinear":
+        return 2, lambda x: max(0.0, 1.0 - abs(x))
+    a = -0.5  # Keys' cubic, as PIL and torch's antialiasing use
+
+    def cubic(x):
+        x = abs(x)
+        if x < 1.0:
+            return ((a + 2) * x - (a + 3)) * x * x + 1
+        if x < 2.0:
+            return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+        return 0.0
+    return 4, cubic
+
+
+def _interpolate_antialias(input, size, scale_factor, mode, align_corners, recompute_scale_factor):
+    # output size (and argument checks) from the plain op run on an empty batch
+    out_h, out_w = _C.interpolate(input[:0], size, scale_factor, mode, align_corners, recompute_scale_factor).shape[-2:]
+    in_h, in_w = input.shape[-2:]
+    factors = scale_factor if isinstance(scale_factor, (list, tuple)) else [scale_factor] * 2
+    scales = []
+    for in_s, out_s, f in zip((in_h, in_w), (out_h, out_w), factors):
+        if align_corners:
+            scales.append((in_s - 1) / (out_s - 1) if out_s > 1 else 0.0)
+        elif f is not None and not recompute_scale_factor:
+            scales.append(1.0 / f)
+        else:
+            scales.append(in_s / out_s)
+    interp_size, fn = _aa_filter(mode)
+    wh = _aa_weights(in_h, out_h, scales[0], interp_size, fn, input.dtype)
+    ww = _aa_weights(in_w, out_w, scales[1], interp_size, fn, input.dtype)
+    return _C.matmul(_C.matmul(wh, input), ww.t())
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
@@ -420,32 +583,36 @@ def dropout(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     if not training or p == 0.0:
         return input
-    out = _C.dropout(input, p, True)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _inplace(input, lambda x: _C.dropout(x, p, True))
+    return _C.dropout(input, p, True)
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     _check_p(p)
     if not training or p == 0.0:
         return input
-    out = _C.alpha_dropout(input, p, True)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _inplace(input, lambda x: _C.alpha_dropout(x, p, True))
+    return _C.alpha_dropout(input, p, True)
 
 
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     _check_p(p)
     if not training or p == 0.0:
         return input
-    out = _C.feature_alpha_dropout(input, p, True)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _inplace(input, lambda x: _C.feature_alpha_dropout(x, p, True))
+    return _C.feature_alpha_dropout(input, p, True)
 
 
 def _feature_dropout(input, p, training, inplace, min_dim, name):
     _check_p(p)
     if not training or p == 0.0:
         return input
-    out = _C.feature_dropout(input, p, True)
-    return input.copy_(out) if inplace else out
+    if inplace:
+        return _inplace(input, lambda x: _C.feature_dropout(x, p, True))
+    return _C.feature_dropout(input, p, True)
 
 
 def dropout1d(input, p=0.5, training=True, inplace=False):
@@ -542,9 +709,18 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
 
 
 def pdist(input, p=2):
+    """Distances between all pairs of rows i < j of a 2-D input, in row-major order of (i, j)."""
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
     n = input.size(0)
-    i, j = _C.triu_indices(n, n, 1)
-    return pairwise_distance(input[i], input[j], p, eps=0.0)
+    i = [a for a in range(n) for _ in range(a + 1, n)]
+    j = [b for a in range(n) for b in range(a + 1, n)]
+    if not i:
+        return _C.zeros(0, dtype=input.dtype)
+    diff = input[_C.tensor(i)] - input[_C.tensor(j)]
+    return _C.linalg_vector_norm(diff, float(p), dim=1)
 
 
 # ---------------------------------------------------------------- losses
@@ -585,9 +761,11 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     reduction = _reduction(reduction, size_average, reduce)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
-    d = (input - target).abs()
     if beta == 0.0:
-        return _reduce(d, reduction)
+        # torch's kernel takes the -1 branch at input == target (x <= -beta); so does this where
+        diff = input - target
+        return _reduce(_C.where(diff <= 0, -diff, diff), reduction)
+    d = (input - target).abs()
     loss = _C.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta)
     return _reduce(loss, reduction)
 
@@ -595,6 +773,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 def huber_loss(input, target, reduction="mean", delta=1.0):
     _check_same_size(input, target, "huber_loss")
     reduction = _reduction(reduction)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
     d = (input - target).abs()
     loss = _C.where(d < delta, 0.5 * d * d, delta * (d - 0.5 * delta))
     return _reduce(loss, reduction)
@@ -693,7 +873,28 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    raise NotImplementedError("multilabel_margin_loss is not supported yet")
+    """Per sample: sum over target classes j (the leading entries of target up to the first -1) and
+    non-target classes i of max(0, 1 - (x[j] - x[i])), divided by the number of classes."""
+    reduction = _reduction(reduction, size_average, reduce)
+    if input.dim() > 2 or tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"multilabel_margin_loss: inconsistent target size: {list(target.shape)} for input of "
+                           f"size: {list(input.shape)}")
+    unbatched = input.dim() < 2
+    if unbatched:
+        input, target = input.reshape(1, -1), target.reshape(1, -1)
+    n_classes = input.size(1)
+    if n_classes and bool(((target < -1) | (target >= n_classes)).any()):
+        raise RuntimeError(f"multilabel_margin_loss: target values must be in [-1, {n_classes - 1}]")
+    valid = (target == -1).cumsum(1) == 0                                   # (N, J): before the first -1
+    idx = target.clamp(min=0)
+    is_target = (one_hot(idx, n_classes).to(_C.bool) & valid.unsqueeze(-1)).any(1)    # (N, C)
+    x_target = input.gather(1, idx)                                         # (N, J)
+    margins = (1 - (x_target.unsqueeze(-1) - input.unsqueeze(1))).clamp(min=0)       # (N, J, C)
+    mask = valid.unsqueeze(-1) & is_target.logical_not().unsqueeze(1)
+    loss = (margins * mask.to(input.dtype)).sum((1, 2)) / n_classes
+    if unbatched:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction)
 
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -717,6 +918,14 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(reduction, size_average, reduce)
+    if target.dim() not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if target.dim() == 1 and (input1.dim() != 2 or input2.dim() != 2):
+        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
+    if target.dim() == 0 and (input1.dim() != 1 or input2.dim() != 1):
+        raise RuntimeError(f"0D target tensor expects 1D input tensors, but found inputs with sizes "
+                           f"{list(input1.shape)} and {list(input2.shape)}.")
     eps = 1e-12
     prod_sum = (input1 * input2).sum(-1)
     mag_square1 = (input1 * input1).sum(-1) + eps
@@ -789,40 +998,87 @@ def _scaled_dot_product_attention(q, k, v, attn_mask=None, dropout_p=0.0):
     return _C.bmm(attn, v), attn
 
 
+def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
+    """True for batched (3-D) inputs; torch's rank checks and messages otherwise."""
+    if query.dim() == 3:
+        if key.dim() != 3 or value.dim() != 3:
+            raise AssertionError("For batched (3-D) `query`, expected `key` and `value` to be 3-D but found "
+                                 f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+        if key_padding_mask is not None and key_padding_mask.dim() != 2:
+            raise AssertionError("For batched (3-D) `query`, expected `key_padding_mask` to be `None` or 2-D but "
+                                 f"found {key_padding_mask.dim()}-D tensor instead")
+        if attn_mask is not None and attn_mask.dim() not in (2, 3):
+            raise AssertionError("For batched (3-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but "
+                                 f"found {attn_mask.dim()}-D tensor instead")
+        return True
+    if query.dim() == 2:
+        if key.dim() != 2 or value.dim() != 2:
+            raise AssertionError("For unbatched (2-D) `query`, expected `key` and `value` to be 2-D but found "
+                                 f"{key.dim()}-D and {value.dim()}-D tensors respectively")
+        if key_padding_mask is not None and key_padding_mask.dim() != 1:
+            raise AssertionError("For unbatched (2-D) `query`, expected `key_padding_mask` to be `None` or 1-D but "
+                                 f"found {key_padding_mask.dim()}-D tensor instead")
+        if attn_mask is not None:
+            if attn_mask.dim() not in (2, 3):
+                raise AssertionError("For unbatched (2-D) `query`, expected `attn_mask` to be `None`, 2-D or 3-D but "
+                                     f"found {attn_mask.dim()}-D tensor instead")
+            expected = (num_heads, query.shape[0], key.shape[0])
+            if attn_mask.dim() == 3 and tuple(attn_mask.shape) != expected:
+                raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got {attn_mask.shape}")
+        return False
+    raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received {query.dim()}-D query tensor")
+
+
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
                                  bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias,
                                  training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
                                  use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None,
                                  v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True):
     """torch.nn.functional.multi_head_attention_forward, built from linear/bmm/softmax."""
-    is_batched = query.dim() == 3
+    is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not is_batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)
         if key_padding_mask is not None:
             key_padding_mask = key_padding_mask.unsqueeze(0)
     tgt_len, bsz, embed_dim = query.shape
     src_len = key.shape[0]
+    if key_padding_mask is not None and key_padding_mask.dtype != _C.bool \
+            and not key_padding_mask.is_floating_point():
+        raise AssertionError("only bool and floating types of key_padding_mask are supported")
     if embed_dim != embed_dim_to_check:
         raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but got {embed_dim}")
     head_dim = embed_dim // num_heads
     if head_dim * num_heads != embed_dim:
         raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if key.shape[:2] != value.shape[:2]:
+            raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match value's "
+                                 f"{value.shape[:2]}")
+    elif key.shape != value.shape:
+        raise AssertionError(f"key shape {key.shape} does not match value shape {value.shape}")
     if not use_separate_proj_weight:
         q, k, v = _in_projection_packed(query, key, value, in_proj_weight, in_proj_bias)
     else:
         b_q, b_k, b_v = (None, None, None) if in_proj_bias is None else in_proj_bias.chunk(3)
+        eq, ek, ev = query.size(-1), key.size(-1), value.size(-1)
+        for what, w, shape in (("query", q_proj_weight, (eq, eq)), ("key", k_proj_weight, (eq, ek)),
+                               ("value", v_proj_weight, (eq, ev))):
+            if tuple(w.shape) != shape:
+                raise AssertionError(f"expecting {what} weights shape of {shape}, but got {w.shape}")
         q, k, v = linear(query, q_proj_weight, b_q), linear(key, k_proj_weight, b_k), linear(value, v_proj_weight, b_v)
     if attn_mask is not None:
         if attn_mask.dtype == _C.uint8:
             attn_mask = attn_mask.to(_C.bool)
+        elif not (attn_mask.is_floating_point() or attn_mask.dtype == _C.bool):
+            raise AssertionError(f"Only float, byte, and bool types are supported for attn_mask, not {attn_mask.dtype}")
         if attn_mask.dim() == 2:
             if tuple(attn_mask.shape) != (tgt_len, src_len):
-                raise RuntimeError(f"The shape of the 2D attn_mask is {tuple(attn_mask.shape)}, but should be "
+                raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but should be "
                                    f"{(tgt_len, src_len)}.")
             attn_mask = attn_mask.unsqueeze(0)
         elif attn_mask.dim() == 3:
             if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
-                raise RuntimeError(f"The shape of the 3D attn_mask is {tuple(attn_mask.shape)}, but should be "
+                raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but should be "
                                    f"{(bsz * num_heads, tgt_len, src_len)}.")
         else:
             raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
@@ -836,8 +1092,14 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         if key_padding_mask is not None:
             key_padding_mask = pad(key_padding_mask, (0, 1))
     q = q.contiguous().view(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
-    k = (static_k if static_k is not None else k.contiguous().view(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1))
-    v = (static_v if static_v is not None else v.contiguous().view(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1))
+    if static_k is None:
+        k = k.contiguous().view(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    else:
+        k = static_k
+    if static_v is None:
+        v = v.contiguous().view(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    else:
+        v = static_v
     if add_zero_attn:
         zero_attn_shape = (bsz * num_heads, 1, head_dim)
         k = _C.cat([k, _C.zeros(zero_attn_shape, dtype=k.dtype)], dim=1)
@@ -848,14 +1110,23 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             key_padding_mask = pad(key_padding_mask, (0, 1))
     src_len = k.size(1)
     if key_padding_mask is not None:
+        if tuple(key_padding_mask.shape) != (bsz, src_len):
+            raise AssertionError(f"expecting key_padding_mask shape of {(bsz, src_len)}, but got "
+                                 f"{key_padding_mask.shape}")
         key_padding_mask = key_padding_mask.view(bsz, 1, 1, src_len).expand(-1, num_heads, -1, -1).reshape(
             bsz * num_heads, 1, src_len)
         if attn_mask is None:
             attn_mask = key_padding_mask
-        elif attn_mask.dtype == _C.bool:
+        elif attn_mask.dtype == _C.bool and key_padding_mask.dtype == _C.bool:
             attn_mask = attn_mask.logical_or(key_padding_mask)
-        else:
+        elif key_padding_mask.dtype == _C.bool:
             attn_mask = attn_mask.masked_fill(key_padding_mask, float("-inf"))
+        else:
+            # a float padding mask is additive, like a float attn_mask
+            if attn_mask.dtype == _C.bool:
+                attn_mask = _C.zeros_like(attn_mask, dtype=key_padding_mask.dtype).masked_fill(
+                    attn_mask, float("-inf"))
+            attn_mask = attn_mask + key_padding_mask
     if attn_mask is not None and attn_mask.dtype == _C.bool:
         attn_mask = _C.zeros_like(attn_mask, dtype=q.dtype).masked_fill_(attn_mask, float("-inf"))
     if not training:
@@ -875,3 +1146,25 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if not is_batched:
         attn_output = attn_output.squeeze(1)
     return attn_output, None
+
+
+from ._sampling import affine_grid, grid_sample  # noqa: E402,F401
+
+
+def conv_tbc(input, weight, bias, pad=0):
+    """1-D convolution on a (time, batch, channels) input with a (kernel, in, out) weight."""
+    if input.dim() != 3:
+        raise RuntimeError(f"conv_tbc: Input must have 3 dims: time, batch, in_channel; got {list(input.shape)}")
+    if weight.dim() != 3:
+        raise RuntimeError(f"conv_tbc: Weight tensor must have 3 dims: kernel_width, in_channels, out_channels; "
+                           f"got {list(weight.shape)}")
+    if bias.dim() != 1:
+        raise RuntimeError(f"conv_tbc: Bias must be 1-D; got {list(bias.shape)}")
+    if input.size(2) != weight.size(1):
+        raise RuntimeError(f"conv_tbc: Input dim 2 (input channels) is not == dim 1 in the weight tensor; input "
+                           f"{list(input.shape)}, weight {list(weight.shape)}")
+    if weight.size(2) != bias.size(0):
+        raise RuntimeError(f"conv_tbc: Bias size must equal dim 2 in the weight tensor (output channels); weight "
+                           f"{list(weight.shape)}, bias {list(bias.shape)}")
+    out = conv1d(input.permute(1, 2, 0), weight.permute(2, 1, 0), bias, padding=pad)
+    return out.permute(2, 0, 1)

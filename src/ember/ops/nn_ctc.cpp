@@ -65,7 +65,9 @@ Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Shape& inp
       offset += L;
     }
     prob.labels[b].assign(src, src + L);
-    for (int64_t l : prob.labels[b]) EMBER_CHECK_INDEX(l >= 0 && l < C && l != blank, "ctc_loss", "target label ", l, " is invalid");
+    // a label equal to blank is accepted, as torch does (it is then an ordinary symbol of the target)
+    for (int64_t l : prob.labels[b])
+      EMBER_CHECK_INDEX(l >= 0 && l < C, "ctc_loss", "target label ", l, " is out of range for ", C, " classes");
     prob.input_lengths.push_back(Tin);
   }
   Tensor lpd = contiguous(to_dtype(lp3.detach(), Dtype::Float64));
@@ -92,7 +94,8 @@ Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Shape& inp
         for (int64_t s = 0; s < S; ++s) {
           double a = alpha[(t - 1) * S + s];
           if (s > 0) a = log_add(a, alpha[(t - 1) * S + s - 1]);
-          if (s > 1 && ext(s) != blank && ext(s) != ext(s - 2)) a = log_add(a, alpha[(t - 1) * S + s - 2]);
+          // skip a symbol when the one two back differs (torch's rule; even positions are all blank)
+          if (s > 1 && ext(s) != ext(s - 2)) a = log_add(a, alpha[(t - 1) * S + s - 2]);
           alpha[t * S + s] = a == kNegInf ? kNegInf : a + lp(t, ext(s));
         }
       }
@@ -106,7 +109,7 @@ Tensor ctc_loss(const Tensor& log_probs, const Tensor& targets, const Shape& inp
         for (int64_t s = 0; s < S; ++s) {
           double v = beta[(t + 1) * S + s];
           if (s + 1 < S) v = log_add(v, beta[(t + 1) * S + s + 1]);
-          if (s + 2 < S && ext(s) != blank && ext(s) != ext(s + 2)) v = log_add(v, beta[(t + 1) * S + s + 2]);
+          if (s + 2 < S && ext(s) != ext(s + 2)) v = log_add(v, beta[(t + 1) * S + s + 2]);
           beta[t * S + s] = v == kNegInf ? kNegInf : v + lp(t, ext(s));
         }
       }

@@ -58,7 +58,8 @@ Tensor nll_loss(const Tensor& log_probs, const Tensor& target, const Tensor& wei
     Tensor bad = logical_or(lt(safe, S(0)), ge(safe, wrap_scalar(c)));
     if (any_true(bad)) {
       int64_t v = masked_select(safe, bad).reshape({-1})[0].item().to_int();
-      EMBER_CHECK_INDEX(false, "nll_loss", "Target ", v, " is out of bounds.");
+      EMBER_CHECK_INDEX(false, "nll_loss", "Target ", v, " is out of bounds. (", c, " classes; input of shape ",
+                        shape_str(log_probs.sizes()), ", target of shape ", shape_str(target.sizes()), ")");
     }
   }
   Tensor lp = classes_last(log_probs);

@@ -134,14 +134,19 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
 }
 
 Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, const Tensor& bias, double eps) {
-  EMBER_CHECK(x.dim() >= 2, "group_norm", "Expected at least 2 dimensions for input tensor but received ", x.dim());
+  // IndexError, as torch (which fails indexing the channel dimension)
+  EMBER_CHECK_INDEX(x.dim() >= 2, "group_norm", "Expected at least 2 dimensions for input tensor but received ",
+                    x.dim());
   int64_t n = x.size(0), c = x.size(1);
   EMBER_CHECK(num_groups > 0 && c % num_groups == 0, "group_norm",
               "Expected number of channels in input to be divisible by num_groups, but got input of shape ",
               shape_str(x.sizes()), " and num_groups=", num_groups);
   check_param("group_norm", weight, "weight", c);
   check_param("group_norm", bias, "bias", c);
-  Tensor g = reshape(x, {n, num_groups, -1});
+  // the group size is explicit (not -1) so that an empty batch still reshapes
+  int64_t per_group = c / num_groups;
+  for (int64_t d = 2; d < x.dim(); ++d) per_group *= x.size(d);
+  Tensor g = reshape(x, {n, num_groups, per_group});
   auto [v, m] = var_mean(g, {2}, 0.0, true);
   Tensor y = reshape(mul(sub(g, m), rsqrt(add(v, wrap_scalar(eps)))), x.sizes());
   return affine(y, weight, bias, channel_shape(x));

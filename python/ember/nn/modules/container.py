@@ -67,6 +67,49 @@ class Sequential(Module):
     def __iter__(self):
         return iter(self._modules.values())
 
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ValueError(f"add operator supports only objects of Sequential class, but {type(other)} is given.")
+        offset = len(self)
+        for i, module in enumerate(other):
+            self.add_module(str(i + offset), module)
+        return self
+
+    def _check_factor(self, other):
+        if not isinstance(other, int):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self)} and {type(other)}")
+        if other <= 0:
+            raise ValueError(f"Non-positive multiplication factor {other} for {type(self)}")
+
+    def __mul__(self, other):
+        """The modules repeated `other` times (the same module objects, as in torch)."""
+        self._check_factor(other)
+        combined = Sequential()
+        offset = 0
+        for _ in range(other):
+            for module in self:
+                combined.add_module(str(offset), module)
+                offset += 1
+        return combined
+
+    def __rmul__(self, other):
+        return self.__mul__(other)
+
+    def __imul__(self, other):
+        self._check_factor(other)
+        n = len(self)
+        offset = n
+        for _ in range(other - 1):
+            for i in range(n):
+                self.add_module(str(i + offset), self._modules[str(i)])
+            offset += n
+        return self
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
     def append(self, module):
         self.add_module(str(len(self)), module)
         return self
@@ -230,6 +273,19 @@ class ModuleDict(Module):
         raise NotImplementedError("ModuleDict has no forward()")
 
 
+def _param_lines(items, type_str):
+    from ..._tensor import Tensor
+    lines = []
+    for k, p in items:
+        if isinstance(p, Tensor):
+            size_str = "x".join(str(s) for s in p.size())
+            kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+            lines.append(f"  ({k}): {kind} containing: [{type_str(p)} of size {size_str}]")
+        else:
+            lines.append(f"  ({k}): Object of type: {type(p).__name__}")
+    return "\n".join(lines)
+
+
 class ParameterList(Module):
     """A list of parameters registered on the module."""
 
@@ -280,11 +336,8 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        lines = []
-        for k, p in enumerate(self):
-            size_str = "x".join(str(s) for s in p.size())
-            lines.append(f"  ({k}): Parameter containing: [{type(p).__name__} of size {size_str}]")
-        return "\n".join(lines)
+        # torch prints the dtype here (and the tensor type name in ParameterDict)
+        return _param_lines(enumerate(self), lambda p: str(p.dtype))
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterList has no forward()")
@@ -340,16 +393,63 @@ class ParameterDict(Module):
         return self[key] if key in self else default
 
     def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
-        for k, v in items:
-            self[k] = v
+        import collections.abc
+        if not isinstance(parameters, collections.abc.Iterable):
+            raise TypeError("ParametersDict.update should be called with an iterable of key/value pairs, but got "
+                            + type(parameters).__name__)
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            for k, v in parameters.items():
+                self[k] = v
+        elif isinstance(parameters, collections.abc.Mapping):
+            for k, v in sorted(parameters.items()):  # torch sorts the keys of a plain dict
+                self[k] = v
+        else:
+            for j, p in enumerate(parameters):
+                if not isinstance(p, collections.abc.Iterable):
+                    raise TypeError(f"ParameterDict update sequence element #{j} should be Iterable; is "
+                                    + type(p).__name__)
+                if len(p) != 2:
+                    raise ValueError(f"ParameterDict update sequence element #{j} has length {len(p)}; 2 is required")
+                self[p[0]] = p[1]
+
+    def clear(self):
+        for k in list(self._keys):
+            del self[k]
+
+    def setdefault(self, key, default=None):
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def popitem(self):
+        k = next(reversed(list(self._keys)))
+        return k, self.pop(k)
+
+    def copy(self):
+        return ParameterDict(OrderedDict((k, self[k]) for k in self._keys))
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict(OrderedDict((k, default) for k in keys))
+
+    def __reversed__(self):
+        return reversed(list(self._keys))
+
+    def __or__(self, other):
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other):
+        out = other.copy()
+        out.update(self)
+        return out
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
 
     def extra_repr(self):
-        lines = []
-        for k, p in self.items():
-            size_str = "x".join(str(s) for s in p.size())
-            lines.append(f"  ({k}): Parameter containing: [{type(p).__name__} of size {size_str}]")
-        return "\n".join(lines)
+        return _param_lines(self.items(), lambda p: p.type())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ParameterDict has no forward()")

@@ -76,10 +76,5 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Module):
-    def __init__(self, *args, **kwargs):
-        raise NotImplementedError("lazy modules are not supported yet; give in_features explicitly to nn.Linear")
-
-
 class NonDynamicallyQuantizableLinear(Linear):
     """Linear used inside MultiheadAttention (same as Linear; the name matches torch's)."""

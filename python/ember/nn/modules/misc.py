@@ -22,7 +22,9 @@ class _PadNd(Module):
         return F.pad(input, self.padding, self._mode, self.value)
 
     def extra_repr(self):
-        return f"{self.padding}, value={self.value}" if self._mode == "constant" else f"{self.padding}"
+        if self._mode == "constant" and type(self).__name__ != "ZeroPad2d":
+            return f"padding={self.padding}, value={self.value}"
+        return f"{self.padding}"
 
 
 def _pad_class(name, n, mode, with_value):
@@ -60,10 +62,10 @@ class Upsample(Module):
 
     def extra_repr(self):
         if self.scale_factor is not None:
-            info = "scale_factor=" + repr(self.scale_factor)
+            info = "scale_factor=" + str(self.scale_factor)
         else:
-            info = "size=" + repr(self.size)
-        return info + ", mode=" + repr(self.mode)
+            info = "size=" + str(self.size)
+        return info + ", mode=" + str(self.mode)
 
 
 class UpsamplingNearest2d(Upsample):
@@ -106,9 +108,7 @@ class ChannelShuffle(Module):
         self.groups = groups
 
     def forward(self, input):
-        n, c = input.shape[:2]
-        rest = tuple(input.shape[2:])
-        return input.reshape(n, self.groups, c // self.groups, *rest).transpose(1, 2).reshape(n, c, *rest)
+        return F.channel_shuffle(input, self.groups)
 
     def extra_repr(self):
         return f"groups={self.groups}"

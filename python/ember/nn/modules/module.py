@@ -4,12 +4,13 @@ from collections import OrderedDict, namedtuple
 
 from ... import _C
 from ..._tensor import Tensor
-from ..parameter import Parameter
+from ...autograd.function import Function
+from ..parameter import Parameter, is_lazy
 
-_IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+_EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
 
-class _IncompatibleKeysT(_IncompatibleKeys):
+class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
     def __repr__(self):
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
@@ -40,6 +41,7 @@ class RemovableHandle:
 
 _global_forward_pre_hooks = OrderedDict()
 _global_forward_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
 
 
 def register_module_forward_pre_hook(hook):
@@ -48,10 +50,115 @@ def register_module_forward_pre_hook(hook):
     return handle
 
 
+def register_module_full_backward_hook(hook):
+    """A full backward hook for every module (called before each module's own hooks, as in torch)."""
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = hook
+    return handle
+
+
+register_module_backward_hook = register_module_full_backward_hook
+
+
 def register_module_forward_hook(hook):
     handle = RemovableHandle(_global_forward_hooks)
     _global_forward_hooks[handle.id] = hook
     return handle
+
+
+class _BackwardHookFunction(Function):
+    """Identity over several tensors: its graph node sees the gradients of all of them at once."""
+
+    @staticmethod
+    def forward(ctx, *args):
+        outs = tuple(a.view_as(a) for a in args)
+        ctx.mark_non_differentiable(*[o for a, o in zip(args, outs) if not a.requires_grad])
+        return outs
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return grads
+
+
+class _BackwardHook:
+    """Full backward hooks (torch.utils.hooks.BackwardHook): identity nodes on the module's tensor
+    inputs and outputs capture grad_output, then call hook(module, grad_input, grad_output) once the
+    gradients with respect to the inputs are known; a hook may return replacement grad_input."""
+
+    def __init__(self, module, user_hooks):
+        self.module = module
+        self.user_hooks = user_hooks
+        self.grad_outputs = None
+        self.n_outputs = -1
+        self.output_tensors_index = None
+        self.n_inputs = -1
+        self.input_tensors_index = None
+
+    @staticmethod
+    def _pack_with_none(indices, values, size):
+        res = [None] * size
+        for idx, val in zip(indices, values):
+            res[idx] = val
+        return tuple(res)
+
+    def _apply_on_tensors(self, fn, args):
+        idx = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        tensors = [args[i] for i in idx]
+        if not (any(t.requires_grad for t in tensors) and _C.is_grad_enabled()):
+            return args, None
+        new = _BackwardHookFunction.apply(*tensors)
+        if isinstance(new, Tensor):
+            new = (new,)
+        grad_fns = [t.grad_fn for t in new if t.grad_fn is not None]
+        fn(grad_fns[0])
+        out = list(args)
+        for i, t in zip(idx, new):
+            out[i] = t
+        return tuple(out), idx
+
+    def setup_input_hook(self, args):
+        def fn(grad_fn):
+            def hook(grad_input, _):
+                if self.grad_outputs is None:
+                    return None
+                res = self._pack_with_none(self.input_tensors_index, grad_input, self.n_inputs)
+                for user_hook in self.user_hooks:
+                    out = user_hook(self.module, res, self.grad_outputs)
+                    if out is None:
+                        continue
+                    if len(out) != len(res):
+                        raise RuntimeError("Backward hook returned an invalid number of grad_input, "
+                                           f"got {len(out)}, but expected {len(res)}")
+                    res = out
+                self.grad_outputs = None
+                return tuple(res[i] for i in self.input_tensors_index)
+            grad_fn.register_hook(hook)
+
+        res, idx = self._apply_on_tensors(fn, args)
+        self.n_inputs = len(args)
+        self.input_tensors_index = idx
+        return res
+
+    def setup_output_hook(self, result):
+        def fn(grad_fn):
+            def hook(_, grad_output):
+                self.grad_outputs = self._pack_with_none(self.output_tensors_index, grad_output, self.n_outputs)
+                if self.input_tensors_index is None:  # no input needs a gradient: call the hooks now
+                    grad_inputs = self._pack_with_none([], [], self.n_inputs)
+                    for user_hook in self.user_hooks:
+                        r = user_hook(self.module, grad_inputs, self.grad_outputs)
+                        if r is not None and not (isinstance(r, tuple) and all(el is None for el in r)):
+                            raise RuntimeError("Backward hook for Modules where no input requires gradient should "
+                                               "always return None or None for all gradients.")
+                    self.grad_outputs = None
+            grad_fn.register_hook(hook)
+
+        is_tuple = isinstance(result, tuple)
+        args = result if is_tuple else (result,)
+        res, idx = self._apply_on_tensors(fn, args)
+        self.n_outputs = len(args)
+        self.output_tensors_index = idx
+        return res if is_tuple else res[0]
 
 
 def _addindent(s, n):
@@ -82,6 +189,7 @@ class Module:
         d["_backward_hooks"] = OrderedDict()
         d["_state_dict_hooks"] = OrderedDict()
         d["_load_state_dict_pre_hooks"] = OrderedDict()
+        d["_load_state_dict_post_hooks"] = OrderedDict()
 
     def forward(self, *input):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -89,43 +197,27 @@ class Module:
     # ------------------------------------------------------------ calling
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
-                or _global_forward_pre_hooks or _global_forward_hooks):
+                or _global_forward_pre_hooks or _global_forward_hooks or _global_backward_hooks):
             return self.forward(*args, **kwargs)
         for hook in itertools.chain(_global_forward_pre_hooks.values(), self._forward_pre_hooks.values()):
             r = hook(self, args)
             if r is not None:
                 args = r if isinstance(r, tuple) else (r,)
+        bw_hook = None
+        if self._backward_hooks or _global_backward_hooks:
+            bw_hook = _BackwardHook(self, list(_global_backward_hooks.values()) + list(self._backward_hooks.values()))
+            args = bw_hook.setup_input_hook(args)
         result = self.forward(*args, **kwargs)
         for hook in itertools.chain(_global_forward_hooks.values(), self._forward_hooks.values()):
             r = hook(self, args, result)
             if r is not None:
                 result = r
-        if self._backward_hooks:
-            result = self._attach_backward_hooks(args, result)
+        if bw_hook is not None:
+            result = bw_hook.setup_output_hook(result)
         return result
 
-    def _attach_backward_hooks(self, args, result):
-        # Full backward hooks: hook(module, grad_input, grad_output), called when the gradient
-        # of the module's output tensor(s) is known; grad_input is approximated by the gradients
-        # flowing into the module's tensor inputs.
-        outputs = result if isinstance(result, tuple) else (result,)
-        tensors = [o for o in outputs if isinstance(o, Tensor) and o.requires_grad]
-        if not tensors:
-            return result
-        module = self
-
-        def make_hook(out_index):
-            def hook(grad):
-                for h in module._backward_hooks.values():
-                    r = h(module, (grad,), (grad,))
-                    if r is not None:
-                        return r[0] if isinstance(r, tuple) else r
-                return None
-            return hook
-
-        for i, t in enumerate(tensors):
-            t.register_hook(make_hook(i))
-        return result
+    _call_impl = __call__
+    dump_patches = False
 
     # ------------------------------------------------------------ registration
     def register_buffer(self, name, tensor, persistent=True):
@@ -140,7 +232,8 @@ class Module:
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (torch Tensor or None required)")
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' "
+                            "(torch Tensor or None required)")
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -287,7 +380,7 @@ class Module:
     def __setstate__(self, state):
         self.__dict__.update(state)
         for k in ("_forward_pre_hooks", "_forward_hooks", "_backward_hooks", "_state_dict_hooks",
-                  "_load_state_dict_pre_hooks"):
+                  "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks"):
             if k not in self.__dict__:
                 self.__dict__[k] = OrderedDict()
         if "_non_persistent_buffers_set" not in self.__dict__:
@@ -399,7 +492,13 @@ class Module:
                     if g is not p.grad:
                         p.grad._set_data(g)
             for key, b in self._buffers.items():
-                if b is not None:
+                if b is None:
+                    continue
+                if is_lazy(b):  # an uninitialised buffer keeps its identity (and class), like a parameter
+                    new = fn(b)
+                    if new is not b:
+                        b._set_data(new)
+                else:
                     self._buffers[key] = fn(b)
         return self
 
@@ -417,6 +516,16 @@ class Module:
 
     def cpu(self):
         return self
+
+    def to_empty(self, *, device):
+        """Moves parameters and buffers to device without copying their values (they are unspecified)."""
+        return self._apply(lambda t: _C.empty_like(t, device=device))
+
+    def xpu(self, device=None):
+        raise RuntimeError("ember was built without XPU support")
+
+    def ipu(self, device=None):
+        raise RuntimeError("ember was built without IPU support")
 
     def cuda(self, device=None):
         _C.empty(0).cuda()
@@ -463,6 +572,12 @@ class Module:
         self._state_dict_hooks[handle.id] = hook
         return handle
 
+    def register_load_state_dict_post_hook(self, hook):
+        """hook(module, incompatible_keys) after load_state_dict; it may edit the key lists in place."""
+        handle = RemovableHandle(self._load_state_dict_post_hooks)
+        self._load_state_dict_post_hooks[handle.id] = hook
+        return handle
+
     def _register_load_state_dict_pre_hook(self, hook, with_module=False):
         handle = RemovableHandle(self._load_state_dict_pre_hooks)
         self._load_state_dict_pre_hooks[handle.id] = (lambda *a: hook(self, *a)) if with_module else hook
@@ -476,6 +591,19 @@ class Module:
         for name, buf in self._buffers.items():
             if buf is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = buf if keep_vars else buf.detach()
+        if type(self).get_extra_state is not Module.get_extra_state:
+            destination[prefix + _EXTRA_STATE_KEY_SUFFIX] = self.get_extra_state()
+
+    def get_extra_state(self):
+        """Extra (non-tensor) state for state_dict: override together with set_extra_state."""
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called. Please file "
+                           "an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml to "
+                           "report this bug.")
+
+    def set_extra_state(self, state):
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called. Please file "
+                           "an issue at https://github.com/pytorch/pytorch/issues/new?template=bug-report.yml to "
+                           "report this bug.")
 
     def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
         if args:  # positional (destination, prefix, keep_vars) as in old torch
@@ -487,14 +615,15 @@ class Module:
         if destination is None:
             destination = OrderedDict()
             destination._metadata = OrderedDict()
+        local_metadata = {"version": self._version}
         if hasattr(destination, "_metadata"):
-            destination._metadata[prefix[:-1]] = {"version": self._version}
+            destination._metadata[prefix[:-1]] = local_metadata
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
                 module.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)
         for hook in self._state_dict_hooks.values():
-            r = hook(self, destination, prefix, {})
+            r = hook(self, destination, prefix, local_metadata)
             if r is not None:
                 destination = r
         return destination
@@ -514,7 +643,7 @@ class Module:
                     error_msgs.append(f'While copying the parameter named "{key}", expected torch.Tensor or '
                                       f"Tensor-like object from checkpoint but received {type(input_param)}")
                     continue
-                if tuple(input_param.shape) != tuple(param.shape):
+                if not is_lazy(param) and tuple(input_param.shape) != tuple(param.shape):
                     error_msgs.append(f"size mismatch for {key}: copying a param with shape {input_param.shape} "
                                       f"from checkpoint, the shape in current model is {param.shape}.")
                     continue
@@ -527,9 +656,17 @@ class Module:
                                       f"{input_param.shape}, an exception occurred : {ex.args}.")
             elif strict:
                 missing_keys.append(key)
+        extra_state_key = prefix + _EXTRA_STATE_KEY_SUFFIX
+        if type(self).set_extra_state is not Module.set_extra_state:
+            if extra_state_key in state_dict:
+                self.set_extra_state(state_dict[extra_state_key])
+            elif strict:
+                missing_keys.append(extra_state_key)
+        elif strict and extra_state_key in state_dict:
+            unexpected_keys.append(extra_state_key)
         if strict:
             for key in state_dict.keys():
-                if key.startswith(prefix):
+                if key.startswith(prefix) and key != extra_state_key:
                     input_name = key[len(prefix):].split(".", 1)
                     if input_name[0] not in self._modules and input_name[0] not in local_state:
                         unexpected_keys.append(key)
@@ -552,6 +689,13 @@ class Module:
                     child_prefix = prefix + name + "."
                     child_state = {k: v for k, v in local_state_dict.items() if k.startswith(child_prefix)}
                     load(child, child_state, child_prefix)
+            incompatible_keys = _IncompatibleKeys(missing_keys, unexpected_keys)
+            for hook in module._load_state_dict_post_hooks.values():
+                out = hook(module, incompatible_keys)
+                if out is not None:
+                    raise AssertionError("Hooks registered with ``register_load_state_dict_post_hook`` are not "
+                                         "expected to return new values, if incompatible_keys need to be modified,"
+                                         "it should be done inplace.")
 
         load(self, state_dict)
         if strict:
@@ -564,7 +708,7 @@ class Module:
         if error_msgs:
             raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
                 self.__class__.__name__, "\n\t".join(error_msgs)))
-        return _IncompatibleKeysT(missing_keys, unexpected_keys)
+        return _IncompatibleKeys(missing_keys, unexpected_keys)
 
     # ------------------------------------------------------------ printing
     def extra_repr(self):

@@ -3,6 +3,7 @@ from ... import _C
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ...autograd.function import Function as _Function
 from .module import Module
 
 
@@ -112,9 +113,10 @@ class _InstanceNorm(_NormBase):
         self._check_input_dim(input)
         feature_dim = input.dim() - self._get_no_batch_dim()
         if input.size(feature_dim) != self.num_features:
-            if self.affine:
-                raise ValueError(f"expected input's size at dim={feature_dim} to match num_features "
-                                 f"({self.num_features}), but got: {input.size(feature_dim)}.")
+            if self.affine:  # torch 1.13 fails here in the kernel, with a RuntimeError
+                raise RuntimeError(f"{type(self).__name__}: expected input's size at dim={feature_dim} to match "
+                                   f"num_features ({self.num_features}), but got: {input.size(feature_dim)} "
+                                   f"(input of shape {list(input.shape)})")
         if input.dim() == self._get_no_batch_dim():
             return F.instance_norm(input.unsqueeze(0), self.running_mean, self.running_var, self.weight, self.bias,
                                    self.training or not self.track_running_stats, self.momentum, self.eps).squeeze(0)
@@ -218,3 +220,109 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self):
         return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
+
+
+def _cross_map_scale(input, size, alpha, k):
+    """torch's legacy running channel window, replayed: channel 0 sums the first pre_pad squares, then
+    each channel adds the square pre_pad - 1 ahead and (past pre_pad) drops the one pre_pad behind.
+    The replay gives each channel's 0/1 weights over all channels (a quirk: channel 0 is never dropped)."""
+    c_total = input.size(1)
+    pre_pad = int((size - 1) / 2 + 1)
+    rows = []
+    cur = [0.0] * c_total
+    for j in range(min(pre_pad, c_total)):
+        cur[j] += 1.0
+    rows.append(list(cur))
+    for c in range(1, c_total):
+        if c < c_total - pre_pad + 1:
+            cur[c + pre_pad - 1] += 1.0
+        if c > pre_pad:
+            cur[c - pre_pad] -= 1.0
+        rows.append(list(cur))
+    weights = _C.tensor(rows, dtype=input.dtype)                     # (C, C)
+    sq = (input * input).movedim(1, -1)                             # (N, H, W, C)
+    return _C.matmul(sq, weights.t()).movedim(-1, 1) * (alpha / size) + k
+
+
+class _CrossMapLRN2dFunction(_Function):
+    """torch.nn.CrossMapLRN2d's forward and hand-written backward, ported as they are."""
+
+    @staticmethod
+    def forward(ctx, input, size, alpha=1e-4, beta=0.75, k=1):
+        if input.dim() != 4:
+            raise AssertionError("CrossMapLRN2d expects a 4-D input")
+        ctx.size, ctx.alpha, ctx.beta, ctx.k = size, alpha, beta, k
+        scale = _cross_map_scale(input, size, alpha, k)
+        output = scale.pow(-beta) * input
+        ctx.save_for_backward(input, output, scale)
+        return output
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        input, output, scale = ctx.saved_tensors
+        size = ctx.size
+        c_total = input.size(1)
+        cache_ratio = 2 * ctx.alpha * ctx.beta / size
+        inverse_pre_pad = int(size - (size - 1) / 2)
+        ratio = grad_output * output / scale
+        n, _, h, w = input.shape
+        if size - 1 - inverse_pre_pad < 0:
+            raise RuntimeError(f"CrossMapLRN2d: the backward of size {size} is not defined (torch fails on it too)")
+        padded = _C.cat([_C.zeros((n, inverse_pre_pad, h, w), dtype=input.dtype), ratio,
+                         _C.zeros((n, size - 1 - inverse_pre_pad, h, w), dtype=input.dtype)], 1)
+        # torch slides a window of `size` channels over the padded ratios
+        csum = _C.cat([_C.zeros_like(padded[:, :1]), padded.cumsum(1)], 1)
+        accum = _C.stack([csum[:, c + size] - csum[:, c] for c in range(c_total)], 1)
+        grad_input = scale.pow(-ctx.beta) * grad_output - cache_ratio * input * accum
+        return grad_input, None, None, None, None
+
+
+class CrossMapLRN2d(Module):
+    """Legacy local response normalisation across channels (torch.nn.CrossMapLRN2d), with torch's
+    window and hand-written gradient."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return _CrossMapLRN2dFunction.apply(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return "{size}, alpha={alpha}, beta={beta}, k={k}".format(**self.__dict__)
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch norm synchronised across processes. It needs GPU inputs, as in torch: on a CPU-only build
+    the module exists (for convert_sync_batchnorm and checkpoints) but forward raises."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
+                 process_group=None, device=None, dtype=None):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input):
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    def forward(self, input):
+        raise ValueError("SyncBatchNorm expected input tensor to be on GPU")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module, process_group=None):
+        """A copy of the module tree with every BatchNorm replaced by a SyncBatchNorm sharing its state."""
+        module_output = module
+        if isinstance(module, _BatchNorm):
+            module_output = SyncBatchNorm(module.num_features, module.eps, module.momentum, module.affine,
+                                          module.track_running_stats, process_group)
+            if module.affine:
+                module_output.weight = module.weight
+                module_output.bias = module.bias
+            module_output.running_mean = module.running_mean
+            module_output.running_var = module.running_var
+            module_output.num_batches_tracked = module.num_batches_tracked
+            if hasattr(module, "qconfig"):
+                module_output.qconfig = module.qconfig
+        for name, child in module.named_children():
+            module_output.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return module_output

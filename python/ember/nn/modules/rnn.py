@@ -176,8 +176,8 @@ class RNNBase(Module):
             batch_sizes = None
             is_batched = input.dim() == 3
             if input.dim() not in (2, 3):
-                raise ValueError(f"{self.mode.split('_')[0]}: Expected input to be 2D or 3D, got {input.dim()}D "
-                                 "instead")
+                raise RuntimeError(f"{self.mode.split('_')[0]}: Expected input to be 2D or 3D, got {input.dim()}D "
+                                   "instead")
             if not is_batched:
                 input = input.unsqueeze(1)
             elif self.batch_first:
@@ -196,6 +196,8 @@ class RNNBase(Module):
                 h0, c0 = hx
             else:
                 h0, c0 = hx, None
+            if not packed:
+                _check_hx_rank(self.mode, h0, c0, is_batched)
             if not packed and not is_batched:
                 h0 = h0.unsqueeze(1)
                 c0 = c0.unsqueeze(1) if c0 is not None else None
@@ -203,8 +205,12 @@ class RNNBase(Module):
                 h0 = h0.index_select(1, sorted_indices)
                 c0 = c0.index_select(1, sorted_indices) if c0 is not None else None
             expected = (self.num_layers * num_directions, max_batch, real_hidden)
+            label = "hidden[0]" if self.mode == "LSTM" else "hidden"
             if tuple(h0.shape) != expected:
-                raise RuntimeError(f"Expected hidden size {expected}, got {list(h0.shape)}")
+                raise RuntimeError(f"Expected {label} size {expected}, got {list(h0.shape)}")
+            expected_c = (self.num_layers * num_directions, max_batch, self.hidden_size)
+            if c0 is not None and tuple(c0.shape) != expected_c:
+                raise RuntimeError(f"Expected hidden[1] size {expected_c}, got {list(c0.shape)}")
         h_n, c_n = [], []
         if packed:
             layer_input = chunks
@@ -259,6 +265,18 @@ class RNNBase(Module):
         if self.mode == "LSTM":
             return output, (h_n, c_n)
         return output, h_n
+
+
+def _check_hx_rank(mode, h0, c0, is_batched):
+    """torch's messages for initial states whose rank does not fit the input's."""
+    want = 3 if is_batched else 2
+    kind = "batched 3-D" if is_batched else "unbatched 2-D"
+    if mode == "LSTM":
+        if h0.dim() != want or c0.dim() != want:
+            raise RuntimeError(f"For {kind} input, hx and cx should also be {want}-D but got "
+                               f"({h0.dim()}-D, {c0.dim()}-D) tensors")
+    elif h0.dim() != want:
+        raise RuntimeError(f"For {kind} input, hx should also be {want}-D but got {h0.dim()}-D tensor")
 
 
 class RNN(RNNBase):
@@ -321,7 +339,8 @@ class RNNCellBase(Module):
 
     def _prepare(self, input, hx, n_states):
         if input.dim() not in (1, 2):
-            raise ValueError(f"{type(self).__name__}: Expected input to be 1D or 2D, got {input.dim()}D instead")
+            raise AssertionError(f"{type(self).__name__}: Expected input to be 1-D or 2-D but received "
+                                 f"{input.dim()}-D tensor")
         is_batched = input.dim() == 2
         if not is_batched:
             input = input.unsqueeze(0)
@@ -330,6 +349,16 @@ class RNNCellBase(Module):
             hx = zeros if n_states == 1 else (zeros, zeros)
         elif not is_batched:
             hx = hx.unsqueeze(0) if n_states == 1 else (hx[0].unsqueeze(0), hx[1].unsqueeze(0))
+        # torch's checks (check_rnn_cell_forward_input / _hidden)
+        if input.size(1) != self.input_size:
+            raise RuntimeError(f"input has inconsistent input_size: got {input.size(1)} expected {self.input_size}")
+        for label, h in enumerate([hx] if n_states == 1 else list(hx)):
+            if h.dim() != 2 or h.size(0) != input.size(0):
+                raise RuntimeError(f"Input batch size {input.size(0)} doesn't match hidden{label} batch size "
+                                   f"{h.size(0) if h.dim() else 0}")
+            if h.size(1) != self.hidden_size:
+                raise RuntimeError(f"hidden{label} has inconsistent hidden_size: got {h.size(1)}, expected "
+                                   f"{self.hidden_size}")
         return input, hx, is_batched
 
 

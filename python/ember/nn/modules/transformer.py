@@ -37,6 +37,13 @@ class TransformerEncoderLayer(Module):
         self.dropout1 = Dropout(dropout)
         self.dropout2 = Dropout(dropout)
         self.activation = _get_activation_fn(activation) if isinstance(activation, str) else activation
+        from .activation import GELU, ReLU
+        if self.activation is F.relu or isinstance(self.activation, ReLU):
+            self.activation_relu_or_gelu = 1
+        elif self.activation is F.gelu or isinstance(self.activation, GELU):
+            self.activation_relu_or_gelu = 2
+        else:
+            self.activation_relu_or_gelu = 0
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -113,11 +120,44 @@ class TransformerEncoder(Module):
         self.layers = _get_clones(encoder_layer, num_layers)
         self.num_layers = num_layers
         self.norm = norm
+        self.enable_nested_tensor = enable_nested_tensor
+        self.mask_check = mask_check
+
+    def _padded_positions(self, src, mask, src_key_padding_mask):
+        """torch runs eval-mode inference with a right-padded key padding mask on nested tensors, which
+        gives 0 at padded positions (before the final norm). Returns those positions when torch would
+        take that path, else None; everything else about the result is the same."""
+        first = self.layers[0]
+        if (src_key_padding_mask is None or mask is not None or not self.enable_nested_tensor
+                or not isinstance(first, TransformerEncoderLayer) or first.norm_first or first.training
+                or not first.self_attn.batch_first or not first.self_attn._qkv_same_embed_dim
+                or not getattr(first, "activation_relu_or_gelu", 0) or first.norm1.eps != first.norm2.eps
+                or src.dim() != 3 or first.self_attn.num_heads % 2 == 1):
+            return None
+        params = [src, first.self_attn.in_proj_weight, first.self_attn.in_proj_bias, first.self_attn.out_proj.weight,
+                  first.self_attn.out_proj.bias, first.norm1.weight, first.norm1.bias, first.norm2.weight,
+                  first.norm2.bias, first.linear1.weight, first.linear1.bias, first.linear2.weight,
+                  first.linear2.bias]
+        if _C.is_grad_enabled() and any(p is not None and p.requires_grad for p in params):
+            return None
+        padded = src_key_padding_mask if src_key_padding_mask.dtype == _C.bool else src_key_padding_mask != 0
+        if self.mask_check:
+            # left aligned: every row is some real positions followed only by padding
+            real = padded.logical_not().to(_C.int64)
+            if bool((real[:, 1:] > real[:, :-1]).any()):
+                return None
+        return padded
 
     def forward(self, src, mask=None, src_key_padding_mask=None):
+        if src_key_padding_mask is not None and src_key_padding_mask.dtype != _C.bool \
+                and not src_key_padding_mask.is_floating_point():
+            raise AssertionError("only bool and floating types of key_padding_mask are supported")
+        padded = self._padded_positions(src, mask, src_key_padding_mask)
         output = src
         for mod in self.layers:
             output = mod(output, src_mask=mask, src_key_padding_mask=src_key_padding_mask)
+        if padded is not None:
+            output = output.masked_fill(padded.unsqueeze(-1), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output

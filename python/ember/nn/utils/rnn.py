@@ -24,6 +24,44 @@ class PackedSequence(_PackedSequenceBase):
     def is_cuda(self):
         return False
 
+    def is_pinned(self):
+        return self.data.is_pinned()
+
+    def pin_memory(self):
+        return type(self)(self.data.pin_memory(), self.batch_sizes, self.sorted_indices, self.unsorted_indices)
+
+    def cuda(self, *args, **kwargs):
+        return type(self)(self.data.cuda(*args, **kwargs), self.batch_sizes, self.sorted_indices,
+                          self.unsorted_indices)
+
+    def cpu(self, *args, **kwargs):
+        return self.to(device="cpu")
+
+    # dtype conversions touch only the data (batch sizes and permutations stay int64)
+    def double(self):
+        return self.to(dtype=_C.float64)
+
+    def float(self):
+        return self.to(dtype=_C.float32)
+
+    def half(self):
+        return self.to(dtype=_C.float16)
+
+    def long(self):
+        return self.to(dtype=_C.int64)
+
+    def int(self):
+        return self.to(dtype=_C.int32)
+
+    def short(self):
+        return self.to(dtype=_C.int16)
+
+    def char(self):
+        return self.to(dtype=_C.int8)
+
+    def byte(self):
+        return self.to(dtype=_C.uint8)
+
 
 def _invert_permutation(permutation):
     output = _C.empty_like(permutation)
@@ -111,3 +149,24 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
 def pack_sequence(sequences, enforce_sorted=True):
     lengths = _C.tensor([v.size(0) for v in sequences], dtype=_C.int64)
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
+
+
+def invert_permutation(permutation):
+    """The inverse of an index permutation (None stays None)."""
+    if permutation is None:
+        return None
+    return _invert_permutation(permutation)
+
+
+def unpad_sequence(padded_sequences, lengths, batch_first=False):
+    """The list of unpadded sequences from a padded batch and its lengths (inverse of pad_sequence)."""
+    if not batch_first:
+        padded_sequences = padded_sequences.transpose(0, 1)
+    lens = lengths.tolist() if isinstance(lengths, _C._TensorBase) else list(lengths)
+    return [padded_sequences[i, :int(n)] for i, n in enumerate(lens)]
+
+
+def unpack_sequence(packed_sequences):
+    """The list of sequences in a PackedSequence (inverse of pack_sequence)."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
