@@ -222,8 +222,23 @@ def test_unsupported_ops_fail_clearly():
 def test_random_factories_are_refused():
     if not available(lambda: ember.randn(2)):
         pytest.skip("random factories are not available in this build yet")
-    with pytest.raises(RuntimeError, match="randn is not supported by the tracer"):
+    with pytest.raises(RuntimeError, match="randn is not supported by the tracer: random ops cannot be traced"):
         ember.jit.trace(lambda x: x + ember.randn(3), rand(3))
+    gen = ember.Generator().manual_seed(1)
+    refused = {
+        "rand": lambda x: x + ember.rand(3, generator=gen),
+        "randn_like": lambda x: x + ember.randn_like(x),
+        "rand_like": lambda x: ember.rand_like(x) * x,
+        "randint": lambda x: x + ember.randint(0, 5, (3,)),
+        "randperm": lambda x: x[ember.randperm(3)],
+        "normal": lambda x: x + ember.normal(0.0, 1.0, (3,)),
+        "bernoulli": lambda x: ember.bernoulli(x.sigmoid()),
+        "multinomial": lambda x: ember.multinomial(x.abs() + 0.1, 2),
+    }
+    for name, fn in refused.items():
+        with pytest.raises(RuntimeError, match=f"{name} is not supported by the tracer"):
+            ember.jit.trace(fn, rand(3))
+        assert not ember.jit.is_tracing()
 
 
 def test_check_trace_warns_on_mismatch():
@@ -795,7 +810,8 @@ CASES += [
     ("new_zeros", lambda x: x.new_zeros(2, 3), [f32(3, 4)]),
     ("new_ones", lambda x: x.new_ones((2, 3)), [f32(3, 4)]),
     ("new_full", lambda x: x.new_full((2, 3), 1.5), [f32(3, 4)]),
-    ("arange", lambda x: x * ember.arange(4), [f32(3, 4)]),
+    ("arange", lambda x: (x * ember.arange(4), x + ember.arange(4, dtype=ember.float64),
+                          x - ember.arange(1, 9, 2), x * ember.arange(0.5, 2.5, 0.5)), [f32(3, 4)]),
     ("linspace", lambda x: x * ember.linspace(0, 1, 4), [f32(3, 4)]),
     ("logspace", lambda x: x * ember.logspace(0, 1, 4), [f32(3, 4)]),
     ("eye", lambda x: x * ember.eye(3, 4), [f32(3, 4)]),
@@ -820,7 +836,8 @@ CASES += [
     ("std", lambda x: (x.std(), x.std(0, keepdim=True)), [f32(3, 4)]),
     ("var_mean", lambda x: ember.var_mean(x, 1), [f32(3, 4)]),
     ("std_mean", lambda x: ember.std_mean(x, 1), [f32(3, 4)]),
-    ("norm", lambda x: (x.norm(), x.norm(1, 1)), [f32(3, 4)]),
+    ("norm", lambda x: (x.norm(), x.norm(1, 1), x.norm("fro", (0, 1), True), ember.norm(x, float("inf"), 0),
+                        x.norm(dim=1), x.norm(3, dtype=ember.float64)), [f32(3, 4)]),
     ("all", lambda x: ((x > 0).all(), (x > 0).all(1)), [f32(3, 4)]),
     ("any", lambda x: ((x > 0).any(), (x > 0).any(0)), [f32(3, 4)]),
     ("cumsum", lambda x: x.cumsum(1), [f32(3, 4)]),
@@ -890,7 +907,9 @@ CONV_CASES = [
     ("max_pool1d", lambda x: F.max_pool1d(x, 2), [f32(2, 3, 8)]),
     ("max_pool2d", lambda x: (F.max_pool2d(x, 2), F.max_pool2d(x, 3, 1, 1, return_indices=True)), [f32(2, 3, 6, 6)]),
     ("max_pool3d", lambda x: F.max_pool3d(x, 2), [f32(1, 2, 4, 4, 4)]),
+    ("max_pool1d_with_indices", lambda x: _C.max_pool1d_with_indices(x, 3, 2, 1), [f32(2, 3, 8)]),
     ("max_pool2d_with_indices", lambda x: _C.max_pool2d_with_indices(x, 2), [f32(2, 3, 6, 6)]),
+    ("max_pool3d_with_indices", lambda x: _C.max_pool3d_with_indices(x, 2, ceil_mode=True), [f32(1, 2, 5, 4, 4)]),
     ("avg_pool1d", lambda x: F.avg_pool1d(x, 2), [f32(2, 3, 8)]),
     ("avg_pool2d", lambda x: F.avg_pool2d(x, 3, 2, 1, count_include_pad=False), [f32(2, 3, 6, 6)]),
     ("avg_pool3d", lambda x: F.avg_pool3d(x, 2), [f32(1, 2, 4, 4, 4)]),
