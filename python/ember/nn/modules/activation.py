@@ -256,7 +256,6 @@ class MultiheadAttention(Module):
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False, add_zero_attn=False,
                  kdim=None, vdim=None, batch_first=False, device=None, dtype=None):
         super().__init__()
-        from .. import init
         from .linear import NonDynamicallyQuantizableLinear
         dtype = dtype or _C.get_default_dtype()
         self.embed_dim = embed_dim
@@ -290,11 +289,10 @@ class MultiheadAttention(Module):
         else:
             self.bias_k = self.bias_v = None
         self.add_zero_attn = add_zero_attn
-        self._init = init
         self._reset_parameters()
 
     def _reset_parameters(self):
-        init = self._init
+        from .. import init  # not kept on the module: a module object cannot be deep-copied (_get_clones)
         if self._qkv_same_embed_dim:
             init.xavier_uniform_(self.in_proj_weight)
         else:
