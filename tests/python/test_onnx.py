@@ -385,3 +385,28 @@ def test_supported_ops_listed():
     ops = ember.onnx.supported_ops()
     for op in ("linear", "conv2d", "batch_norm", "layer_norm", "softmax", "embedding", "view", "cat", "gelu"):
         assert op in ops
+
+
+def test_cpp_export_without_python(tmp_path):
+    """ember_run converts a saved traced model to ONNX with no Python in its environment."""
+    ember_run = os.path.join(ROOT, os.environ.get("EMBER_BUILD_DIR", "build"), "ember_run")
+    assert os.path.exists(ember_run), f"{ember_run} was not built"
+    m = seeded(CNN).eval()
+    x = rand(2, 1, 8, 8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ember.jit.TracerWarning)
+        traced = ember.jit.trace(m, x)
+    traced.save(str(tmp_path / "cnn.ejit"))
+    out = tmp_path / "cnn.onnx"
+    env = {"LD_LIBRARY_PATH": os.path.join(ROOT, "python", "ember")}
+    r = subprocess.run([ember_run, str(tmp_path / "cnn.ejit"), "--export-onnx", str(out), "--opset", "13"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    proto = onnx.load(str(out))
+    onnx.checker.check_model(proto, full_check=True)
+    got = run_in_ort(tmp_path, [(out.read_bytes(), {"x": x})])[0]
+    assert not isinstance(got, str), got
+    np.testing.assert_allclose(got["output"], m(x).detach().numpy(), rtol=1e-4, atol=1e-5)
+    r = subprocess.run([ember_run, str(tmp_path / "cnn.ejit"), "--export-onnx", str(out), "--opset", "12"], env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2 and "--opset" in r.stderr

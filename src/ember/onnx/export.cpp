@@ -307,7 +307,7 @@ std::string export_graph(const jit::Graph& g, const ExportOptions& opt) {
   return m.serialize();
 }
 
-void export_graph(const jit::Graph& g, const std::string& path, const ExportOptions& opt) {
+void export_graph_to_file(const jit::Graph& g, const std::string& path, const ExportOptions& opt) {
   std::string bytes = export_graph(g, opt);
   std::ofstream f(path, std::ios::binary);
   EMBER_CHECK(f.good(), kWhere, "cannot open '", path, "' for writing");

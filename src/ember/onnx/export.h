@@ -4,7 +4,7 @@
 //   ember::onnx::ExportOptions opt;
 //   opt.input_names = {"x"};
 //   opt.dynamic_axes["x"] = {{0, "batch"}};
-//   ember::onnx::export_model(m.graph(), "model.onnx", opt);
+//   ember::onnx::export_graph_to_file(m.graph(), "model.onnx", opt);
 //
 // Each node of the graph (the calls the traced Python made: linear, conv2d,
 // softmax, view ...) becomes one or a few ONNX nodes; parameters and constants
@@ -39,7 +39,7 @@ struct ExportOptions {
 
 // The serialised ONNX ModelProto.
 std::string export_graph(const jit::Graph& g, const ExportOptions& opt = {});
-void export_graph(const jit::Graph& g, const std::string& path, const ExportOptions& opt = {});
+void export_graph_to_file(const jit::Graph& g, const std::string& path, const ExportOptions& opt = {});
 
 // Every graph op the exporter maps to ONNX, sorted.
 std::vector<std::string> supported_ops();
