@@ -534,6 +534,25 @@ def test_lstm_with_state_and_gru_everywhere(tmp_path):
     check_model_everywhere(gru, [rand(2, 5, 3)], tmp_path)
 
 
+def test_rnn_layer_op_matches_the_modules():
+    """_rnn_layer (the one-node layer ONNX export uses) computes what nn.LSTM and nn.GRU compute."""
+    ember.manual_seed(0)
+    for mod, x in ((nn.LSTM(3, 4, bidirectional=True), rand(5, 2, 3)), (nn.GRU(3, 4, bidirectional=True), rand(5, 2, 3))):
+        h0 = rand(2, 2, 4, seed=3)
+        with ember.no_grad():
+            want = mod(x, (h0, h0 * 0.5)) if mod.mode == "LSTM" else mod(x, h0)
+            w = [getattr(mod, f"{n}_l0{s}") for s in ("", "_reverse") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+            got = _C._rnn_layer(mod.mode, x, h0, h0 * 0.5 if mod.mode == "LSTM" else None, w)
+        close(got[0], want[0], 1e-6)
+        close(got[1], want[1][0] if mod.mode == "LSTM" else want[1], 1e-6)
+        if mod.mode == "LSTM":
+            close(got[2], want[1][1], 1e-6)
+    with pytest.raises(ValueError, match="rnn_layer"):
+        _C._rnn_layer("RNN", rand(5, 2, 3), None, None, w)
+    with pytest.raises(ValueError, match="h0 must be"):
+        _C._rnn_layer("GRU", rand(5, 2, 3), rand(1, 2, 4), None, w)
+
+
 def test_transformer_encoder_everywhere(tmp_path):
     """The full encoder stack (cloned layers, a final norm), pre-norm and post-norm."""
     if not has_linear():
@@ -589,7 +608,7 @@ def _time_fused(f, x):
                 times.append(time.perf_counter() - s)
             return min(times)
         eager, traced = [], []
-        for _ in range(3):  # interleaved, so machine load hits both alike
+        for _ in range(6):  # interleaved, so machine load hits both alike
             eager.append(best(f))
             traced.append(best(t))
     return eager, traced
@@ -899,6 +918,11 @@ CASES += [
     ("embedding", lambda i, w: F.embedding(i, w), [i64(2, 3, high=5), f32(5, 4)]),
     ("embedding_bag", lambda i, w: F.embedding_bag(i, w, mode="sum"), [i64(2, 3, high=5), f32(5, 4)]),
     ("embedding_renorm_", lambda i, w: F.embedding(i, w.clone(), max_norm=1.0), [i64(2, 3, high=5), f32(5, 4)]),
+    # one LSTM/GRU layer as one op (weights as inputs, so the replay sees new ones too)
+    ("_rnn_layer", lambda x, wi, wh, bi, bh, h0: (_C._rnn_layer("LSTM", x, None, None, [wi, wh, bi, bh]),
+                                                  _C._rnn_layer("LSTM", x, h0, h0 * 2, [wi, wh, bi, bh] * 2)),
+     [f32(5, 2, 3, low=-1, high=1), f32(16, 3, low=-0.5, high=0.5), f32(16, 4, low=-0.5, high=0.5), f32(16),
+      f32(16), f32(2, 2, 4, low=-1, high=1)]),
     # linear algebra
     ("linear", lambda x, w, b: (F.linear(x, w, b), F.linear(x, w)), [f32(3, 4), f32(5, 4), f32(5)]),
     ("matmul", lambda x, y: (x @ y, ember.matmul(x, y)), [f32(2, 3, 4), f32(4, 5)]),

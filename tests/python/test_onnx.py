@@ -248,7 +248,12 @@ CASES = [
     ("reductions", lambda: reductions, [rand(2, 3, 4)], {}, None),
     ("embedding", Embed, [ember.tensor([[1, 2, 3], [9, 0, 4]])], {}, None),
     ("lstm", lambda: nn.LSTM(3, 4, num_layers=2, batch_first=True), [rand(2, 5, 3)], {}, None),
-    ("gru", lambda: nn.GRU(3, 4, bidirectional=True), [rand(5, 2, 3)], {}, None),
+    ("lstm_state_bidirectional", lambda: nn.LSTM(3, 4, bidirectional=True),
+     [rand(5, 2, 3), (rand(2, 2, 4, seed=1), rand(2, 2, 4, seed=2))], {}, None),
+    ("lstm_dynamic_batch_and_length", lambda: nn.LSTM(3, 4, num_layers=2, batch_first=True), [rand(2, 5, 3)],
+     {"input_names": ["seq"], "dynamic_axes": {"seq": {0: "batch", 1: "time"}}}, [rand(3, 7, 3, seed=6)]),
+    ("gru", lambda: nn.GRU(3, 4, bidirectional=True, num_layers=2), [rand(5, 2, 3)], {}, None),
+    ("gru_unbatched_with_state", lambda: nn.GRU(3, 4), [rand(5, 3), rand(1, 4, seed=3)], {"opset_version": 13}, None),
 ]
 
 
@@ -267,7 +272,7 @@ def exported(tmp_path_factory):
         with ember.no_grad():
             want = [w.detach() for w in flat(model(*run_inputs))]
         names = [i.name for i in proto.graph.input]
-        jobs.append((data, dict(zip(names, run_inputs))))
+        jobs.append((data, dict(zip(names, flat(list(run_inputs))))))
         expected.append(want)
         models.append(proto)
     results = run_in_ort(tmp, jobs)
@@ -307,6 +312,10 @@ def test_opset_and_names_in_the_file(exported):
     assert "GlobalAveragePool" in {n.op_type for n in exported["cnn1d"][0].graph.node}
     assert "Gather" in {n.op_type for n in exported["embedding"][0].graph.node}
     assert "Dropout" not in {n.op_type for n in exported["embedding"][0].graph.node}
+    # recurrent layers are ONNX's own LSTM/GRU ops, one per layer (not unrolled steps)
+    assert [n.op_type for n in exported["lstm"][0].graph.node].count("LSTM") == 2
+    assert [n.op_type for n in exported["gru"][0].graph.node].count("GRU") == 2
+    assert "Sigmoid" not in {n.op_type for n in exported["lstm"][0].graph.node}
 
 
 def test_dynamic_axes_are_symbolic(exported):

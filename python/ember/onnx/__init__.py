@@ -85,6 +85,61 @@ def _set_mode(model, training):
     return saved
 
 
+def _rnn_forward(self, input, hx=None):
+    """nn.LSTM/nn.GRU forward with one recorded _rnn_layer op per layer (exported as
+    ONNX's LSTM/GRU op); the module's own forward where that cannot express it."""
+    from ..nn.utils.rnn import PackedSequence
+    cls_forward = type(self).forward
+    if (isinstance(input, PackedSequence) or self.proj_size > 0 or not self.bias or input.dim() not in (2, 3)
+            or (self.training and self.dropout)):
+        return cls_forward(self, input, hx)
+    batched = input.dim() == 3
+    x = input if batched else input.unsqueeze(1)
+    if batched and self.batch_first:
+        x = x.transpose(0, 1)
+    if x.size(-1) != self.input_size:
+        return cls_forward(self, input, hx)
+    lstm = self.mode == "LSTM"
+    h0, c0 = (hx if lstm else (hx, None)) if hx is not None else (None, None)
+    if h0 is not None and not batched:
+        h0 = h0.unsqueeze(1)
+        c0 = c0.unsqueeze(1) if c0 is not None else None
+    dirs = 2 if self.bidirectional else 1
+    hs, cs = [], []
+    for layer in range(self.num_layers):
+        weights = []
+        for d in range(dirs):
+            sfx = "_reverse" if d else ""
+            weights += [getattr(self, f"{n}_l{layer}{sfx}") for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")]
+        lo, hi = layer * dirs, (layer + 1) * dirs
+        outs = _C._rnn_layer(self.mode, x, h0[lo:hi] if h0 is not None else None,
+                             c0[lo:hi] if c0 is not None else None, weights)
+        x = outs[0]
+        hs.append(outs[1])
+        if lstm:
+            cs.append(outs[2])
+    h_n = hs[0] if len(hs) == 1 else _C.cat(hs, 0)
+    c_n = (cs[0] if len(cs) == 1 else _C.cat(cs, 0)) if lstm else None
+    if not batched:
+        x, h_n = x.squeeze(1), h_n.squeeze(1)
+        c_n = c_n.squeeze(1) if c_n is not None else None
+    elif self.batch_first:
+        x = x.transpose(0, 1)
+    return (x, (h_n, c_n)) if lstm else (x, h_n)
+
+
+def _route_rnns(model):
+    """Sends the LSTM and GRU modules of `model` through _rnn_forward; returns an undo list."""
+    from ..nn.modules.rnn import GRU, LSTM
+    patched = []
+    if isinstance(model, Module):
+        for m in model.modules():
+            if isinstance(m, (LSTM, GRU)) and "forward" not in m.__dict__:
+                m.__dict__["forward"] = _rnn_forward.__get__(m)
+                patched.append(m)
+    return patched
+
+
 def export(model, args, f, export_params=True, verbose=False, training=TrainingMode.EVAL, input_names=None,
            output_names=None, operator_export_type=OperatorExportTypes.ONNX, opset_version=None,
            do_constant_folding=True, dynamic_axes=None, keep_initializers_as_inputs=None, custom_opsets=None,
@@ -128,12 +183,15 @@ def export(model, args, f, export_params=True, verbose=False, training=TrainingM
         cmodule = model._c
     else:
         saved = _set_mode(model, training)
+        routed = _route_rnns(model)
         _in_export = True
         try:
             with no_grad():
                 traced = _trace.trace(model, args, optimize=False, check_trace=False, strict=False)
         finally:
             _in_export = False
+            for m in routed:
+                del m.__dict__["forward"]
             if saved is not None:
                 for m, flag in saved:
                     m.training = flag

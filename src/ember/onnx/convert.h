@@ -85,6 +85,7 @@ const ConverterTable& converters();
 void add_elementwise_converters(ConverterTable& t);  // convert_elementwise.cpp
 void add_layer_converters(ConverterTable& t);        // convert_layers.cpp
 void add_shape_converters(ConverterTable& t);        // convert_shape.cpp
+void add_rnn_converters(ConverterTable& t);          // convert_rnn.cpp
 
 // The promoted dtype of two operands (enough for exporting: bool < ints < floats).
 Dtype promote_dtypes(Dtype a, Dtype b);

@@ -317,6 +317,7 @@ const ConverterTable& converters() {
     add_elementwise_converters(t);
     add_layer_converters(t);
     add_shape_converters(t);
+    add_rnn_converters(t);
     return t;
   }();
   return table;
