@@ -196,6 +196,15 @@ def shapes(x):
     return a, b, c, d, e, f, g, x.flip(0), x.repeat(1, 2, 1)
 
 
+def reshapes(x):
+    """Reshapes that merge and split the symbolic dims (batch b and width w) with fixed ones."""
+    b = x.size(0)
+    rows = x.reshape(-1, x.size(2))               # (b*3, w)
+    back = rows.view(b, 3, -1).transpose(1, 2)   # (b, w, 3)
+    merged = back.flatten(0, 1) * 2               # (b*w, 3)
+    return merged.view(b, -1, 3).sum(1), rows.t().contiguous().view(-1)
+
+
 def reductions(x):
     return (x.sum(), x.sum(1), x.mean((0, 2), keepdim=True), x.amax(-1), x.amin(0), x.var(1), x.std(), x.argmax(-1),
             x.max(1)[0], x.max(1)[1], x.min(), ember.logsumexp(x, 2), x.norm(), x.norm(1, 2), x.prod(1),
@@ -244,6 +253,12 @@ CASES = [
     ("attention", Attention, [rand(2, 5, 8)], {}, None),
     ("transformer_encoder", transformer, [rand(2, 5, 8)], {}, None),
     ("transformer_encoder_opset13", transformer, [rand(2, 5, 8)], {"opset_version": 13}, None),
+    ("transformer_dynamic_batch_and_length", transformer, [rand(2, 5, 8)],
+     {"input_names": ["src"], "dynamic_axes": {"src": {0: "batch", 1: "time"}, "output": {0: "batch", 1: "time"}}},
+     [rand(3, 7, 8, seed=8)]),
+    ("attention_dynamic_batch", Attention, [rand(2, 5, 8)], {"dynamic_axes": {"x": [0]}}, [rand(4, 5, 8, seed=9)]),
+    ("reshapes_dynamic", lambda: reshapes, [rand(2, 3, 4)], {"dynamic_axes": {"x": {0: "b", 2: "w"}}},
+     [rand(5, 3, 6, seed=10)]),
     ("shapes", lambda: shapes, [rand(2, 3, 4)], {}, None),
     ("reductions", lambda: reductions, [rand(2, 3, 4)], {}, None),
     ("embedding", Embed, [ember.tensor([[1, 2, 3], [9, 0, 4]])], {}, None),
@@ -325,6 +340,10 @@ def test_dynamic_axes_are_symbolic(exported):
     assert proto.graph.output[0].type.tensor_type.shape.dim[0].dim_param == "batch"
     proto = exported["cnn_dynamic_batch"][0]
     assert proto.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "img_dynamic_axes_1"
+    proto = exported["transformer_dynamic_batch_and_length"][0]
+    assert [d.dim_param for d in proto.graph.input[0].type.tensor_type.shape.dim] == ["batch", "time", ""]
+    assert [d.dim_param for d in proto.graph.output[0].type.tensor_type.shape.dim] == ["batch", "time", ""]
+    assert "Shape" in {n.op_type for n in proto.graph.node}  # reshapes sized at run time
     # without dynamic_axes every dim is fixed
     assert all(d.dim_value > 0 for d in exported["cnn"][0].graph.input[0].type.tensor_type.shape.dim)
 
@@ -357,6 +376,9 @@ def test_clear_errors():
         ember.onnx.export(drop, x, io.BytesIO(), training=ember.onnx.TrainingMode.TRAINING)
     with pytest.raises(NotImplementedError, match="adaptive pooling from size 5 to 2"):
         ember.onnx.export(lambda t: F.adaptive_avg_pool2d(t, 2), rand(1, 1, 5, 5), io.BytesIO())
+    with pytest.raises(NotImplementedError, match=r"reshape from \(8, 3\) to \(2, 3, 4\) splits a dim named in dynamic_axes"):
+        ember.onnx.export(lambda t: t.transpose(1, 2).reshape(-1, 3).view(t.shape), rand(2, 3, 4), io.BytesIO(),
+                          dynamic_axes={"t": {2: "w"}})
     with pytest.raises(RuntimeError, match="randn is not supported by the tracer"):
         ember.onnx.export(lambda t: t + ember.randn(4), x, io.BytesIO())
 

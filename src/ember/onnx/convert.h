@@ -13,6 +13,16 @@
 
 namespace ember::onnx {
 
+// A symbolic (dynamic_axes) size inside one dim: `size` is its traced value and
+// `inner` the product of the fixed sizes inside the same dim below it (a
+// reshape may merge a symbolic dim with fixed ones: (T, B*H) holds B with inner H).
+struct Factor {
+  int64_t size = 1, inner = 1;
+  int64_t sym = 0;  // which symbol (Ctx::symbol_size)
+  bool operator==(const Factor& o) const { return size == o.size && inner == o.inner && sym == o.sym; }
+};
+using DimSym = std::vector<Factor>;  // empty: a fixed dim
+
 class Ctx {
  public:
   Ctx(ModelProto& m, int64_t opset) : model(m), opset(opset) {}
@@ -41,16 +51,22 @@ class Ctx {
   std::string tensor(const Tensor& t, const std::string& hint = "const");
   std::string cast(const std::string& x, Dtype from, Dtype to);
 
-  // Dims marked symbolic, by value (propagated along the graph).
-  std::vector<bool>& dyn(const jit::Value* v);
+  // A symbol: dim `dim` of graph input `input`. symbol_size(id) is its run-time
+  // size as a 1-D int64 tensor of one element (Gather(Shape(input), [dim])).
+  int64_t add_symbol(const std::string& input, int64_t dim);
+  std::string symbol_size(int64_t id);
+  // The symbolic factors of each dim, by value (propagated along the graph).
+  std::vector<DimSym>& dyn(const jit::Value* v);
   bool has_dyn(const jit::Value* v) const;
 
  private:
   std::unordered_map<const jit::Value*, std::string> names_;
-  std::unordered_map<const jit::Value*, std::vector<bool>> dyn_;
+  std::unordered_map<const jit::Value*, std::vector<DimSym>> dyn_;
   std::unordered_map<std::string, int64_t> counters_;
   std::unordered_map<std::string, std::string> shared_consts_;
   std::unordered_set<std::string> used_;
+  std::vector<std::pair<std::string, int64_t>> symbols_;
+  std::unordered_map<int64_t, std::string> symbol_sizes_;
 };
 
 // One node being converted.

@@ -57,9 +57,9 @@ void rnn_layer(N a) {
   // Y is (T, D, B, H): to torch's (T, B, D*H)
   std::string y = c.op("Transpose", {outs[0]}, {attr("perm", std::vector<int64_t>{0, 2, 1, 3})});
   c.op("Reshape", {y, c.ints({0, 0, -1})}, {}, {a.out(0)});
-  const std::vector<bool> dx = c.dyn(a.value(1));
-  c.dyn(a.n.outputs[0]) = {dx[0], dx[1], false};
-  for (size_t k = 1; k < a.n.outputs.size(); ++k) c.dyn(a.n.outputs[k]) = {false, dx[1], false};
+  const std::vector<DimSym> dx = c.dyn(a.value(1));
+  c.dyn(a.n.outputs[0]) = {dx[0], dx[1], {}};
+  for (size_t k = 1; k < a.n.outputs.size(); ++k) c.dyn(a.n.outputs[k]) = {{}, dx[1], {}};
 }
 
 }  // namespace

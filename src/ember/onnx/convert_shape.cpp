@@ -2,6 +2,7 @@
 // split ...), copies and dtype conversions, and the converter table.
 #include <algorithm>
 #include <climits>
+#include <optional>
 
 #include "ember/onnx/convert.h"
 #include "ember/ops/ops.h"
@@ -18,41 +19,105 @@ const jit::IValue& shape_arg(N a) {  // view/reshape/permute record (*args) or a
   a.fail("missing the size argument");
 }
 
-// Reshape `x` (value arg 0) to the node's output shape. A dim that is symbolic
-// in the input and keeps its size at the same position is written 0 (copy);
-// `minus_one` (if >= 0) is written -1 when the output needs a symbolic size there.
-void reshape_to(N a, int64_t minus_one) {
+std::string shape_str(const Shape& s) {
+  std::string r = "(";
+  for (size_t k = 0; k < s.size(); ++k) r += (k ? ", " : "") + std::to_string(s[k]);
+  return r + (s.size() == 1 ? ",)" : ")");
+}
+
+// Where the symbolic factors of a value land after a reshape to `out`. A reshape
+// keeps the row-major order, so a factor keeps its place in prefix-product space:
+// in dim j (outer prefix O) a factor with `inner` spans (O * outer, O * outer * size].
+// nullopt when a factor would be split across dims of the result.
+std::optional<std::vector<DimSym>> map_factors(const Shape& in, const std::vector<DimSym>& syms, const Shape& out) {
+  std::vector<DimSym> r(out.size());
+  std::vector<int64_t> prefix(out.size());
+  int64_t q = 1;
+  for (size_t k = 0; k < out.size(); ++k) {
+    prefix[k] = q;
+    q *= out[k];
+  }
+  int64_t outer_prefix = 1;
+  for (size_t j = 0; j < in.size(); ++j) {
+    for (const Factor& f : syms[j]) {
+      if (in[j] == 0 || f.size * f.inner == 0) return std::nullopt;
+      int64_t lo = outer_prefix * (in[j] / (f.size * f.inner)), hi = lo * f.size;
+      bool placed = false;
+      for (size_t k = 0; k < out.size() && !placed; ++k) {
+        if (out[k] == 0 || prefix[k] > lo || lo % prefix[k] != 0 || hi > prefix[k] * out[k]) continue;
+        int64_t outer = lo / prefix[k];
+        if (out[k] % (outer * f.size) != 0) continue;
+        r[k].push_back(Factor{f.size, out[k] / (outer * f.size), f.sym});
+        placed = true;
+      }
+      if (!placed) return std::nullopt;
+    }
+    outer_prefix *= in[j];
+  }
+  return r;
+}
+
+// The run-time size of a dim holding symbolic factors: their sizes times the fixed rest.
+std::string dim_size(Ctx& c, int64_t traced, const DimSym& d) {
+  std::string r;
+  int64_t fixed = traced;
+  for (const Factor& f : d) {
+    fixed /= f.size;
+    std::string s = c.symbol_size(f.sym);
+    r = r.empty() ? s : c.op("Mul", {r, s});
+  }
+  return fixed == 1 ? r : c.op("Mul", {r, c.ints({fixed})});
+}
+
+// Reshape `x` (value arg 0) to the node's output shape. Without symbolic dims the
+// target is the traced shape. With them, a result dim that is the input's own dim
+// at the same place is written 0 (copy) and a single other symbolic dim -1; when
+// more dims hold symbolic sizes, the target is computed at run time from the
+// inputs' shapes.
+void reshape_to(N a) {
   const jit::Value* x = a.value(0);
   const jit::Value* out = a.n.outputs[0];
-  const auto& in_sizes = x->meta.sizes;
-  const auto& out_sizes = a.out_meta().sizes;
-  std::vector<bool>& din = a.c.dyn(x);
+  const Shape& in_sizes = x->meta.sizes;
+  const Shape& out_sizes = a.out_meta().sizes;
+  const std::vector<DimSym> din = a.c.dyn(x);
   std::vector<int64_t> target(out_sizes.begin(), out_sizes.end());
-  std::vector<bool> dout(target.size(), false);
-  bool any_dyn_left = false;
-  for (size_t i = 0; i < din.size(); ++i) {
-    if (!din[i]) continue;
-    if (i < target.size() && out_sizes[i] == in_sizes[i] && int64_t(i) != minus_one) {
-      target[i] = 0;
-      dout[i] = true;
-    } else {
-      any_dyn_left = true;
-    }
+  bool any = false;
+  for (const DimSym& d : din) any = any || !d.empty();
+  if (!any) {
+    a.c.op("Reshape", {a.c.name(x), a.c.ints(target)}, {}, {a.out()});
+    return;
   }
-  if (minus_one >= 0 && minus_one < int64_t(target.size())) {
-    target[size_t(minus_one)] = -1;
-    dout[size_t(minus_one)] = any_dyn_left;
+  auto m = map_factors(in_sizes, din, out_sizes);
+  if (!m)
+    a.fail("a reshape from " + shape_str(in_sizes) + " to " + shape_str(out_sizes) +
+           " splits a dim named in dynamic_axes; export with fixed sizes for it");
+  a.c.dyn(out) = *m;
+  std::vector<size_t> computed;
+  for (size_t k = 0; k < target.size(); ++k) {
+    if ((*m)[k].empty()) continue;
+    if (k < in_sizes.size() && in_sizes[k] == out_sizes[k] && din[k] == (*m)[k]) target[k] = 0;
+    else computed.push_back(k);
   }
-  a.c.op("Reshape", {a.c.name(x), a.c.ints(target)}, {}, {a.out()});
-  a.c.dyn(out) = dout;
+  if (computed.size() == 1) target[computed[0]] = -1;
+  if (computed.size() <= 1) {
+    a.c.op("Reshape", {a.c.name(x), a.c.ints(target)}, {}, {a.out()});
+    return;
+  }
+  std::vector<std::string> parts;
+  for (size_t k = 0; k < target.size(); ++k) {
+    bool dynamic = std::count(computed.begin(), computed.end(), k) != 0;
+    parts.push_back(dynamic ? dim_size(a.c, out_sizes[k], (*m)[k]) : a.c.ints({target[k]}));
+  }
+  std::string shape = a.c.op("Concat", parts, {attr("axis", int64_t(0))});
+  a.c.op("Reshape", {a.c.name(x), shape}, {}, {a.out()});
 }
 
 void transpose(N a, std::vector<int64_t> perm) {
   int64_t rank = a.rank(0);
   for (auto& p : perm) p = wrap_dim(p, rank);
   a.c.op("Transpose", {a.in(0)}, {attr("perm", perm)}, {a.out()});
-  const std::vector<bool> din = a.c.dyn(a.value(0));
-  std::vector<bool>& d = a.c.dyn(a.n.outputs[0]);
+  const std::vector<DimSym> din = a.c.dyn(a.value(0));
+  std::vector<DimSym>& d = a.c.dyn(a.n.outputs[0]);
   for (size_t k = 0; k < perm.size(); ++k) d[k] = din[size_t(perm[k])];
 }
 
@@ -76,7 +141,7 @@ void split_outputs(N a, int64_t dim) {
 }
 
 void remove_dim_dyn(N a, int64_t dim) {
-  std::vector<bool> d = a.c.dyn(a.value(0));
+  std::vector<DimSym> d = a.c.dyn(a.value(0));
   if (dim < int64_t(d.size())) d.erase(d.begin() + dim);
   a.c.dyn(a.n.outputs[0]) = d;
 }
@@ -98,36 +163,10 @@ void add_shape_converters(ConverterTable& t) {
 
   // ---- reshapes
   t["view"] = [](N a) {
-    const jit::IValue& s = shape_arg(a);
-    if (s.is_dtype()) a.fail("view(dtype) is not supported by the exporter");
-    std::vector<int64_t> l = s.to_int_list();
-    int64_t m1 = -1;
-    for (size_t k = 0; k < l.size(); ++k)
-      if (l[k] == -1) m1 = int64_t(k);
-    reshape_to(a, m1);
+    if (shape_arg(a).is_dtype()) a.fail("view(dtype) is not supported by the exporter");
+    reshape_to(a);
   };
-  t["reshape"] = t["view"];
-  t["unflatten"] = [](N a) {
-    std::vector<int64_t> l = a.lit(2).to_int_list();
-    int64_t dim = wrap_dim(a.i64(1), a.rank(0)), m1 = -1;
-    for (size_t k = 0; k < l.size(); ++k)
-      if (l[k] == -1) m1 = dim + int64_t(k);
-    reshape_to(a, m1);
-  };
-  t["flatten"] = [](N a) {
-    int64_t rank = a.rank(0);
-    if (rank == 0) return reshape_to(a, -1);
-    int64_t start = wrap_dim(a.i64(1, 0), rank), end = wrap_dim(a.i64(2, -1), rank);
-    if (start >= end) return a.c.alias(a.n.outputs[0], a.in(0));
-    if (end == rank - 1 && start > 0 && start == 1) {  // [N, rest]: ONNX Flatten keeps N symbolic
-      a.c.op("Flatten", {a.in(0)}, {attr("axis", int64_t(1))}, {a.out()});
-      std::vector<bool>& d = a.c.dyn(a.n.outputs[0]);
-      d[0] = a.c.dyn(a.value(0))[0];
-      return;
-    }
-    reshape_to(a, start);
-  };
-  t["ravel"] = [](N a) { reshape_to(a, 0); };
+  for (const char* name : {"reshape", "unflatten", "flatten", "ravel"}) t[name] = [](N a) { reshape_to(a); };
   t["view_as"] = [](N a) {
     a.c.op("Reshape", {a.in(0), a.c.op("Shape", {a.in(1)})}, {}, {a.out()});
     a.c.dyn(a.n.outputs[0]) = a.c.dyn(a.value(1));
@@ -147,7 +186,7 @@ void add_shape_converters(ConverterTable& t) {
     }
     if (axes.empty()) return a.c.alias(a.n.outputs[0], a.in(0));
     a.c.op("Squeeze", {a.in(0), a.c.ints(axes)}, {}, {a.out()});
-    std::vector<bool> din = a.c.dyn(a.value(0)), dout;
+    std::vector<DimSym> din = a.c.dyn(a.value(0)), dout;
     for (int64_t k = 0; k < rank; ++k)
       if (!std::count(axes.begin(), axes.end(), k)) dout.push_back(din[size_t(k)]);
     a.c.dyn(a.n.outputs[0]) = dout;
@@ -155,8 +194,8 @@ void add_shape_converters(ConverterTable& t) {
   t["unsqueeze"] = [](N a) {
     int64_t dim = wrap_dim(a.i64(1), a.rank(0) + 1);
     a.c.op("Unsqueeze", {a.in(0), a.c.ints({dim})}, {}, {a.out()});
-    std::vector<bool> d = a.c.dyn(a.value(0));
-    d.insert(d.begin() + dim, false);
+    std::vector<DimSym> d = a.c.dyn(a.value(0));
+    d.insert(d.begin() + dim, DimSym{});
     a.c.dyn(a.n.outputs[0]) = d;
   };
 
@@ -229,8 +268,8 @@ void add_shape_converters(ConverterTable& t) {
     int64_t start = a.i64(2, 0), end = a.has(3) ? a.i64(3) : INT64_MAX, step = a.i64(4, 1);
     if (end >= size) end = INT64_MAX;  // to the end, whatever the size at run time
     a.c.op("Slice", {a.in(0), a.c.ints({start}), a.c.ints({end}), a.c.ints({dim}), a.c.ints({step})}, {}, {a.out()});
-    std::vector<bool> d = a.c.dyn(a.value(0));
-    if (end != INT64_MAX || start != 0 || step != 1) d[size_t(dim)] = false;
+    std::vector<DimSym> d = a.c.dyn(a.value(0));
+    if (end != INT64_MAX || start != 0 || step != 1) d[size_t(dim)].clear();
     a.c.dyn(a.n.outputs[0]) = d;
   };
   t["narrow"] = [](N a) {

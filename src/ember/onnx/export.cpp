@@ -109,13 +109,26 @@ std::string Ctx::cast(const std::string& x, Dtype from, Dtype to) {
   return op("Cast", {x}, {{"to", int64_t(onnx_dtype(to))}});
 }
 
-std::vector<bool>& Ctx::dyn(const jit::Value* v) {
+std::vector<DimSym>& Ctx::dyn(const jit::Value* v) {
   auto it = dyn_.find(v);
   if (it != dyn_.end()) return it->second;
-  return dyn_[v] = std::vector<bool>(v->meta.sizes.size(), false);
+  return dyn_[v] = std::vector<DimSym>(v->meta.sizes.size());
 }
 
 bool Ctx::has_dyn(const jit::Value* v) const { return dyn_.count(v) != 0; }
+
+int64_t Ctx::add_symbol(const std::string& input, int64_t dim) {
+  symbols_.push_back({input, dim});
+  return int64_t(symbols_.size()) - 1;
+}
+
+std::string Ctx::symbol_size(int64_t id) {
+  auto it = symbol_sizes_.find(id);
+  if (it != symbol_sizes_.end()) return it->second;
+  const auto& [input, dim] = symbols_.at(size_t(id));
+  std::string s = op("Gather", {op("Shape", {input}), ints({dim})}, {attr("axis", int64_t(0))});
+  return symbol_sizes_[id] = s;
+}
 
 // ---------------------------------------------------------------- NodeIn
 
@@ -182,12 +195,12 @@ void propagate(Ctx& c, const jit::Node& n) {
   std::vector<jit::Value*> ins = n.inputs();
   for (const jit::Value* o : n.outputs) {
     if (c.has_dyn(o) || !o->meta.known) continue;
-    std::vector<bool>& d = c.dyn(o);
+    std::vector<DimSym>& d = c.dyn(o);
     for (const jit::Value* in : ins) {
       if (!c.has_dyn(in) || !in->meta.known) continue;
-      const std::vector<bool>& di = c.dyn(in);
+      const std::vector<DimSym>& di = c.dyn(in);
       for (size_t k = 0; k < d.size() && k < di.size(); ++k)
-        if (di[k] && in->meta.sizes[k] == o->meta.sizes[k]) d[k] = true;
+        if (!di[k].empty() && d[k].empty() && in->meta.sizes[k] == o->meta.sizes[k]) d[k] = di[k];
     }
   }
 }
@@ -263,10 +276,10 @@ std::string export_graph(const jit::Graph& g, const ExportOptions& opt) {
     c.reserve(name);
     c.set_name(v, name);
     ValueInfo vi{name, v->meta.dtype, {}};
-    std::vector<bool>& d = c.dyn(v);
+    std::vector<DimSym>& d = c.dyn(v);
     for (size_t i = 0; i < v->meta.sizes.size(); ++i) {
       std::string p = symbolic(name, i);
-      d[i] = !p.empty();
+      if (!p.empty()) d[i] = {Factor{v->meta.sizes[i], 1, c.add_symbol(name, int64_t(i))}};
       vi.dims.push_back(Dim{v->meta.sizes[i], p});
     }
     m.inputs.push_back(vi);
@@ -296,10 +309,10 @@ std::string export_graph(const jit::Graph& g, const ExportOptions& opt) {
     std::string have = c.name(v);
     if (have != name) c.op("Identity", {have}, {}, {name});
     ValueInfo vi{name, v->meta.dtype, {}};
-    const std::vector<bool>& d = c.dyn(v);
+    const std::vector<DimSym>& d = c.dyn(v);
     for (size_t i = 0; i < v->meta.sizes.size(); ++i) {
       std::string p = symbolic(name, i);
-      if (p.empty() && i < d.size() && d[i]) p = name + "_dim_" + std::to_string(i);
+      if (p.empty() && i < d.size() && !d[i].empty()) p = name + "_dim_" + std::to_string(i);
       vi.dims.push_back(Dim{v->meta.sizes[i], p});
     }
     m.outputs.push_back(vi);

@@ -10,10 +10,13 @@
 // softmax, view ...) becomes one or a few ONNX nodes; parameters and constants
 // become initializers (parameters keep their qualified names). Fused
 // elementwise nodes are exported as the ops of their bodies. An op with no
-// ONNX mapping is an error naming the op. Shapes are those seen while
-// tracing; dims named in dynamic_axes become symbolic (dim_param), and
-// reshapes keep such dims symbolic where the traced target size is the
-// input's own size at that position.
+// ONNX mapping is an error naming the op.
+//
+// Shapes are those seen while tracing, except the dims named in dynamic_axes:
+// they become symbolic (dim_param) and are followed through the graph (a
+// reshape that merges a symbolic dim with fixed ones, as attention's
+// (T, B*H, d) views do, gets its target computed from the inputs' shapes at
+// run time). A reshape that would split a symbolic size is an error.
 #pragma once
 #include <cstdint>
 #include <map>
