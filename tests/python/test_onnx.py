@@ -261,6 +261,8 @@ CASES = [
      [rand(5, 3, 6, seed=10)]),
     ("shapes", lambda: shapes, [rand(2, 3, 4)], {}, None),
     ("reductions", lambda: reductions, [rand(2, 3, 4)], {}, None),
+    ("reductions_dynamic", lambda: reductions, [rand(2, 3, 4)], {"dynamic_axes": {"x": {0: "b", 2: "w"}}},
+     [rand(4, 3, 6, seed=11)]),
     ("embedding", Embed, [ember.tensor([[1, 2, 3], [9, 0, 4]])], {}, None),
     ("lstm", lambda: nn.LSTM(3, 4, num_layers=2, batch_first=True), [rand(2, 5, 3)], {}, None),
     ("lstm_state_bidirectional", lambda: nn.LSTM(3, 4, bidirectional=True),

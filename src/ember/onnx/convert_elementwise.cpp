@@ -113,6 +113,18 @@ std::vector<int64_t> norm_dims(N a, std::vector<int64_t> dims, int64_t rank) {
   return dims;
 }
 
+// The symbolic dims of a reduction's result: the input's, less the reduced ones
+// (all when `axes` is empty) unless kept.
+void reduce_dyn(N a, std::vector<int64_t> axes, bool keepdim, size_t out = 0) {
+  std::vector<DimSym> d = a.c.dyn(a.value(0)), r;
+  for (size_t k = 0; k < d.size(); ++k) {
+    bool reduced = axes.empty() || std::count(axes.begin(), axes.end(), int64_t(k));
+    if (!reduced) r.push_back(d[k]);
+    else if (keepdim) r.push_back({});
+  }
+  if (r.size() == a.n.outputs.at(out)->meta.sizes.size()) a.c.dyn(a.n.outputs[out]) = r;
+}
+
 // ReduceSum takes its axes as an input from opset 13, the others as an attribute until 18.
 std::string reduce(Ctx& c, const char* type, const std::string& x, const std::vector<int64_t>& axes, bool keepdim) {
   std::vector<Attribute> attrs{attr("keepdims", int64_t(keepdim))};
@@ -129,7 +141,9 @@ Converter reduction(const char* type) {
     Reduce r = reduce_args(a);
     Dtype d = a.out_dtype();
     std::string x = a.in(0, d);
-    a.c.alias(a.n.outputs[0], reduce(a.c, type, x, norm_dims(a, r.dims, a.rank(0)), r.keepdim));
+    std::vector<int64_t> axes = norm_dims(a, r.dims, a.rank(0));
+    a.c.alias(a.n.outputs[0], reduce(a.c, type, x, axes, r.keepdim));
+    reduce_dyn(a, axes, r.keepdim);
   };
 }
 
@@ -151,8 +165,22 @@ void moments(N a, bool is_std) {
   std::string x = a.in(0, dt);
   std::string diff = c.op("Sub", {x, reduce(c, "ReduceMean", x, dims, true)});
   std::string ss = reduce(c, "ReduceSum", c.op("Mul", {diff, diff}), dims, keepdim);
-  std::string var = c.op("Div", {ss, c.scalar(std::max(0.0, double(count) - correction), dt)});
+  bool symbolic = false;  // a reduced dim named in dynamic_axes: count the elements at run time
+  const std::vector<DimSym>& dx = c.dyn(a.value(0));
+  for (int64_t k = 0; k < rank; ++k)
+    if ((dims.empty() || std::count(dims.begin(), dims.end(), k)) && !dx[size_t(k)].empty()) symbolic = true;
+  std::string denom = c.scalar(std::max(0.0, double(count) - correction), dt);
+  if (symbolic) {
+    std::vector<int64_t> axes = dims;
+    if (axes.empty())
+      for (int64_t k = 0; k < rank; ++k) axes.push_back(k);
+    std::string n = c.op("ReduceProd", {c.op("Gather", {c.op("Shape", {x}), c.ints(axes)}, {attr("axis", int64_t(0))})},
+                         {attr("keepdims", int64_t(0))});
+    denom = c.op("Max", {c.op("Sub", {c.cast(n, Dtype::Int64, dt), c.scalar(correction, dt)}), c.scalar(0, dt)});
+  }
+  std::string var = c.op("Div", {ss, denom});
   c.alias(a.n.outputs[0], is_std ? c.op("Sqrt", {var}) : var);
+  reduce_dyn(a, dims, keepdim);
 }
 
 // ---------------------------------------------------------------- in place
@@ -408,6 +436,7 @@ void add_elementwise_converters(ConverterTable& t) {
     std::vector<int64_t> axes;
     if (a.has(1)) axes = {wrap_dim(a.i64(1), a.rank(0))};
     a.c.alias(a.n.outputs[0], reduce(a.c, "ReduceProd", a.in(0, a.out_dtype()), axes, a.b(2, false)));
+    reduce_dyn(a, axes, a.b(2, false));
   };
   for (auto [name, rtype, atype] : {std::tuple<const char*, const char*, const char*>{"max", "ReduceMax", "ArgMax"},
                                     {"min", "ReduceMin", "ArgMin"}}) {
@@ -420,8 +449,11 @@ void add_elementwise_converters(ConverterTable& t) {
       int64_t dim = wrap_dim(a.i64(1), a.rank(0));
       bool keep = a.b(2, false);
       a.c.alias(a.n.outputs[0], reduce(a.c, rtype, a.in(0), {dim}, keep));
-      if (a.n.outputs.size() > 1)
+      reduce_dyn(a, {dim}, keep);
+      if (a.n.outputs.size() > 1) {
         a.c.op(atype, {a.in(0)}, {attr("axis", dim), attr("keepdims", int64_t(keep))}, {a.out(1)});
+        reduce_dyn(a, {dim}, keep, 1);
+      }
     };
   }
   for (auto [name, type] : {std::pair<const char*, const char*>{"argmax", "ArgMax"}, {"argmin", "ArgMin"}}) {
@@ -432,6 +464,7 @@ void add_elementwise_converters(ConverterTable& t) {
       else dim = wrap_dim(a.i64(1), a.rank(0));
       bool keep = a.has(1) && a.b(2, false);
       a.c.op(type, {x}, {attr("axis", dim), attr("keepdims", int64_t(keep))}, {a.out()});
+      if (a.has(1)) reduce_dyn(a, {dim}, keep);
     };
   }
   t["var"] = [](N a) { moments(a, false); };
@@ -441,6 +474,7 @@ void add_elementwise_converters(ConverterTable& t) {
     bool keep = a.b(3, false);
     Dtype d = a.out_dtype();
     std::string x = a.in(0, d);
+    reduce_dyn(a, dims, keep);
     const jit::IValue& p = a.lit(1);
     double pv = p.is_none() || p.is_string() ? 2.0 : p.to_double();
     if (p.is_string() && p.to_string() != "fro") a.fail("norm with p='" + p.to_string() + "' is not supported by the exporter");

@@ -136,6 +136,10 @@ void adaptive_pool(N a, bool is_max) {
     a.c.op(is_max ? "GlobalMaxPool" : "GlobalAveragePool", {a.in(0)}, {}, {a.out()});
     return;
   }
+  const std::vector<DimSym>& dx = a.c.dyn(a.value(0));
+  for (int64_t d = 0; d < nd; ++d)
+    if (!dx[dx.size() - size_t(nd - d)].empty())
+      a.fail("adaptive pooling over a dim named in dynamic_axes is only supported to output size 1");
   a.c.op(is_max ? "MaxPool" : "AveragePool", {a.in(0)}, {attr("kernel_shape", kernel), attr("strides", kernel)}, {a.out()});
 }
 

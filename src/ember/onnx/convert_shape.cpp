@@ -131,6 +131,7 @@ std::vector<int64_t> swap_perm(int64_t rank, int64_t i, int64_t j) {
 // Split x (arg 0) along `dim` into the node's outputs, by their traced sizes.
 void split_outputs(N a, int64_t dim) {
   dim = wrap_dim(dim, a.rank(0));
+  if (!a.c.dyn(a.value(0))[size_t(dim)].empty()) a.fail("splitting along a dim named in dynamic_axes is not supported");
   std::vector<int64_t> sizes;
   std::vector<std::string> outs;
   for (size_t k = 0; k < a.n.outputs.size(); ++k) {
@@ -344,6 +345,7 @@ void add_shape_converters(ConverterTable& t) {
   t["tensor_split"] = t["split"];
   t["unbind"] = [](N a) {
     int64_t dim = wrap_dim(a.i64(1, 0), a.rank(0));
+    if (!a.c.dyn(a.value(0))[size_t(dim)].empty()) a.fail("unbinding a dim named in dynamic_axes is not supported");
     std::vector<int64_t> ones(a.n.outputs.size(), 1);
     auto parts = a.c.op_n("Split", {a.in(0), a.c.ints(ones)}, a.n.outputs.size(), {attr("axis", dim)});
     for (size_t k = 0; k < parts.size(); ++k) a.c.op("Squeeze", {parts[k], a.c.ints({dim})}, {}, {a.out(k)});
