@@ -237,6 +237,7 @@ def seeded(make):
 CASES = [
     ("mlp", MLP, [rand(5, 4)], {}, None),
     ("mlp_opset13", MLP, [rand(5, 4)], {"opset_version": 13}, None),
+    ("mlp_no_folding", MLP, [rand(5, 4)], {"do_constant_folding": False, "training": ember.onnx.TrainingMode.EVAL}, None),
     ("mlp_3d", MLP, [rand(2, 3, 4)], {"input_names": ["x"], "output_names": ["y"]}, None),
     ("mlp_dynamic_batch", MLP, [rand(5, 4)],
      {"input_names": ["x"], "output_names": ["y"], "dynamic_axes": {"x": {0: "batch"}, "y": {0: "batch"}}}, [rand(9, 4, seed=3)]),
