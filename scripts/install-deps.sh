@@ -9,5 +9,13 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build ccache pkg-config \
   python3 python3-dev python3-numpy python3-pytest python3-tqdm python3-torch python3-onnx \
   pybind11-dev libopenblas-dev libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  libzip-dev zlib1g-dev nlohmann-json3-dev \
+  libzip-dev zlib1g-dev nlohmann-json3-dev nodejs npm \
   dataset-fashion-mnist
+
+# ONNX Runtime for the ONNX export tests (tests/onnx/run_ort.js), into a gitignored
+# folder of the repo. The flag skips the package's own download step (its CPU
+# binaries ship inside the npm package; the step fetches GPU extras and fails offline).
+ORT_DIR="$(cd "$(dirname "$0")/.." && pwd)/third_party/ort"
+if [ ! -f "$ORT_DIR/node_modules/onnxruntime-node/package.json" ]; then
+  npm install --prefix "$ORT_DIR" --no-audit --no-fund onnxruntime-node@1.30.0 --onnxruntime-node-install=skip
+fi

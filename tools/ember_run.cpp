@@ -4,6 +4,10 @@
 //
 // writes out_prefix0.npy, out_prefix1.npy, ... (one per model output).
 // Options: -o PREFIX (default "out"), --threads N, --print-graph, -h/--help.
+//
+//   ember_run model.ejit --export-onnx model.onnx [--opset N]
+//
+// writes the model as ONNX instead (shapes as traced; no inputs needed).
 // Exit status: 0 on success, 1 when the model or an input cannot be used, 2 for bad usage.
 #include <cstdio>
 #include <cstdlib>
@@ -14,19 +18,23 @@
 #include "ember/core/parallel.h"
 #include "ember/jit/module.h"
 #include "ember/jit/npy.h"
+#include "ember/onnx/export.h"
 
 namespace {
 
 void usage(FILE* f) {
   std::fprintf(f,
                "usage: ember_run MODEL INPUT.npy [INPUT.npy ...] [-o PREFIX] [--threads N] [--print-graph]\n"
-               "Runs a model saved by ember.jit (traced.save) on the inputs and writes PREFIX0.npy, PREFIX1.npy, ...\n");
+               "       ember_run MODEL --export-onnx OUT.onnx [--opset N]\n"
+               "Runs a model saved by ember.jit (traced.save) on the inputs and writes PREFIX0.npy, PREFIX1.npy, ...,\n"
+               "or writes it as an ONNX model (opset 13 to 17, default 17).\n");
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string model, prefix = "out";
+  std::string model, prefix = "out", onnx_path;
+  long opset = ember::onnx::kDefaultOpset;
   std::vector<std::string> inputs;
   bool print_graph = false;
   int threads = 0;
@@ -35,14 +43,23 @@ int main(int argc, char** argv) {
     if (a == "-h" || a == "--help") {
       usage(stdout);
       return 0;
-    } else if (a == "-o" || a == "--threads") {
+    } else if (a == "-o" || a == "--threads" || a == "--export-onnx" || a == "--opset") {
       if (i + 1 >= argc) {
         std::fprintf(stderr, "ember_run: %s needs a value\n", a.c_str());
         return 2;
       }
       std::string v = argv[++i];
       if (a == "-o") prefix = v;
-      else {
+      else if (a == "--export-onnx") onnx_path = v;
+      else if (a == "--opset") {
+        char* end = nullptr;
+        opset = std::strtol(v.c_str(), &end, 10);
+        if (!end || *end || opset < ember::onnx::kMinOpset || opset > ember::onnx::kMaxOpset) {
+          std::fprintf(stderr, "ember_run: --opset needs an integer from %lld to %lld, got '%s'\n",
+                       (long long)ember::onnx::kMinOpset, (long long)ember::onnx::kMaxOpset, v.c_str());
+          return 2;
+        }
+      } else {
         char* end = nullptr;
         long n = std::strtol(v.c_str(), &end, 10);
         if (!end || *end || n <= 0) {
@@ -71,6 +88,12 @@ int main(int argc, char** argv) {
     if (threads > 0) ember::set_num_threads(threads);
     ember::jit::Module m = ember::jit::load(model);
     if (print_graph) std::fputs(m.graph().str().c_str(), stdout);
+    if (!onnx_path.empty()) {
+      ember::onnx::ExportOptions opt;
+      opt.opset_version = opset;
+      ember::onnx::export_graph_to_file(m.graph(), onnx_path, opt);
+      return 0;
+    }
     ember::TensorList xs;
     for (const auto& path : inputs) xs.push_back(ember::jit::read_npy(path));
     if (print_graph && inputs.empty()) return 0;

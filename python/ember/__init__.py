@@ -56,6 +56,7 @@ preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last")
 
 from . import nn, optim, utils, jit  # noqa: E402,F401
+from . import onnx  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
 
 __version__ = "0.1.0"

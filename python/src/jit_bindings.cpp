@@ -277,11 +277,16 @@ void record_call(Call& c) {
     if (traced_in && op != "set_requires_grad") jit::tracer::unsupported("assigning Tensor." + op.substr(4));
     return;
   }
+  const jit::OpSchema* s = jit::find_op(op);
+  // A random op the graph cannot replay (factories like randn) would freeze one
+  // sample into the model as a constant: refuse it, whatever its arguments.
+  if (s && s->nondeterministic() && !s->fn)
+    jit::tracer::unsupported(op, "random ops cannot be traced (their result would be frozen into the model); "
+                                 "pass the random tensor as an input instead");
   if (!c.args_ok || !c.outputs_ok) {
-    if (traced_in) jit::tracer::unsupported(op, "its arguments or results cannot be recorded");
+    if (traced_in || (s && s->nondeterministic())) jit::tracer::unsupported(op, "its arguments or results cannot be recorded");
     return;
   }
-  const jit::OpSchema* s = jit::find_op(op);
   if (s && (s->flags & jit::kReadsValue)) {
     if (traced_in) warn_value(op);
     return;
@@ -294,7 +299,7 @@ void record_call(Call& c) {
   }
   if (c.outputs.empty()) return;  // queries (size, dim, ...): nothing to record
   if (!s || !s->fn) {
-    if (traced_in || (s && s->nondeterministic())) jit::tracer::unsupported(op);
+    if (traced_in) jit::tracer::unsupported(op);
     return;  // not in the graph: its result is a constant
   }
   jit::tracer::record(op, c.args, c.outputs);

@@ -107,7 +107,7 @@ Tensor into_out(const Tensor& result, const py::object& out, const char* op) {
 
 // rand(*size, ...), randn(*size, ...): a floating fill of a fresh tensor (or of out=).
 template <class Fill> void def_float_factory(py::module_& m, const char* name, Fill fill) {
-  m.def(name, [name, fill](py::args args, py::object size, Generator* gen, py::object out, std::optional<Dtype> dtype,
+  def_fn(m, name, [name, fill](py::args args, py::object size, Generator* gen, py::object out, std::optional<Dtype> dtype,
                            py::object, std::optional<Device> device, bool, bool requires_grad) {
         if (device) check_device_available(*device, name);
         Shape shape = size_arg(args, size, name);
@@ -129,7 +129,7 @@ template <class Fill> void def_float_factory(py::module_& m, const char* name, F
 }
 
 template <class Fill> void def_like_factory(py::module_& m, const char* name, Fill fill) {
-  m.def(name, [name, fill](const Tensor& t, std::optional<Dtype> dtype, py::object, std::optional<Device> device,
+  def_fn(m, name, [name, fill](const Tensor& t, std::optional<Dtype> dtype, py::object, std::optional<Device> device,
                            bool requires_grad, py::object, Generator* gen) {
         if (device) check_device_available(*device, name);
         Tensor r = empty_like(t, dtype);

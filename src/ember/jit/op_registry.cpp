@@ -96,6 +96,7 @@ const Registry& registry() {
     register_shape_ops(*reg);
     register_nn_ops(*reg);
     register_misc_ops(*reg);
+    register_rnn_ops(*reg);
     return reg;
   }();
   return *r;

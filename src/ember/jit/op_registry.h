@@ -105,5 +105,6 @@ void register_elementwise_ops(Registry& r);
 void register_shape_ops(Registry& r);
 void register_nn_ops(Registry& r);
 void register_misc_ops(Registry& r);
+void register_rnn_ops(Registry& r);  // rnn_layer.cpp
 
 }  // namespace ember::jit

@@ -143,10 +143,10 @@ void register_misc_ops(Registry& r) {
     Tensor t = a.tensor(0);
     return {full(a.shape(1), a.scalar(2), a.has(3) ? a.dtype(3) : t.dtype())};
   });
+  // two overloads: arange(end, *, dtype, ...) and arange(start, end, step=1, *, dtype, ...)
   r.add("arange", [](A a) -> T {
-    Scalar step = a.has(2) ? a.scalar(2) : Scalar(int64_t(1));
-    if (!a.has(1)) return {arange(Scalar(int64_t(0)), a.scalar(0), step, a.opt_dtype(3))};
-    return {arange(a.scalar(0), a.scalar(1), step, a.opt_dtype(3))};
+    if (!a.is_number(1)) return {arange(Scalar(int64_t(0)), a.scalar(0), Scalar(int64_t(1)), a.opt_dtype(1))};
+    return {arange(a.scalar(0), a.scalar(1), a.scalar(2), a.opt_dtype(3))};
   });
   r.add("linspace", [](A a) -> T { return {linspace(a.d(0), a.d(1), a.i(2), a.opt_dtype(3))}; });
   r.add("logspace", [](A a) -> T { return {logspace(a.d(0), a.d(1), a.i(2), a.d(3, 10.0), a.opt_dtype(4))}; });
@@ -215,15 +215,18 @@ void register_misc_ops(Registry& r) {
   r.add("std", [](A a) -> T { Moments m = moment_args(a); return {ember::std(a.tensor(0), m.dims, m.correction, m.keepdim)}; });
   r.add("var_mean", [](A a) -> T { Moments m = moment_args(a); return pair(var_mean(a.tensor(0), m.dims, m.correction, m.keepdim)); });
   r.add("std_mean", [](A a) -> T { Moments m = moment_args(a); return pair(std_mean(a.tensor(0), m.dims, m.correction, m.keepdim)); });
+  // norm(input, p="fro", dim=None, keepdim=False, dtype=None), p: None, "fro", "nuc" or a number
   r.add("norm", [](A a) -> T {
-    Reduce p;
-    for (size_t i = 2; i < a.size(); ++i) {
-      const IValue& v = a[i];
-      if (v.is_dtype()) p.dtype = v.to_dtype();
-      else if (v.is_bool()) p.keepdim = v.to_bool();
-      else if (v.is_int() || v.is_int_list()) p.dims = v.to_int_list();
+    const Tensor x = a.tensor(0);
+    Dims dims = a.dims(2);
+    bool keepdim = a.b(3, false);
+    std::optional<Dtype> dtype = a.opt_dtype(4);
+    if (!a.has(1) || (a[1].is_string() && a.s(1) == "fro")) return {norm(x, std::nullopt, dims, keepdim, dtype)};
+    if (a[1].is_string()) {
+      if (a.s(1) != "nuc") a.bad("unknown p '" + a.s(1) + "'");
+      return {matrix_norm(dtype ? to_dtype(x, *dtype) : x, "nuc", dims.empty() ? Dims{-2, -1} : dims, keepdim)};
     }
-    return {norm(a.tensor(0), a.opt_scalar(1), p.dims, p.keepdim, p.dtype)};
+    return {norm(x, a.scalar(1), dims, keepdim, dtype)};
   });
   r.add("all", [](A a) -> T { return {a.has(1) ? all(a.tensor(0), a.i(1), a.b(2, false)) : all(a.tensor(0))}; });
   r.add("any", [](A a) -> T { return {a.has(1) ? any(a.tensor(0), a.i(1), a.b(2, false)) : any(a.tensor(0))}; });
