@@ -20,26 +20,10 @@ const char* value_kind_name(ValueKind k) {
   return "?";
 }
 
-const char* dtype_type_name(Dtype d) {
-  switch (d) {
-    case Dtype::Float32: return "Float";
-    case Dtype::Float64: return "Double";
-    case Dtype::Float16: return "Half";
-    case Dtype::BFloat16: return "BFloat16";
-    case Dtype::Int8: return "Char";
-    case Dtype::Int16: return "Short";
-    case Dtype::Int32: return "Int";
-    case Dtype::Int64: return "Long";
-    case Dtype::UInt8: return "Byte";
-    case Dtype::Bool: return "Bool";
-  }
-  return "?";
-}
-
 std::string meta_str(const TensorMeta& m) {
   if (!m.known) return "Tensor";
   std::ostringstream os;
-  os << dtype_type_name(m.dtype) << "(";
+  os << scalar_type_name(m.dtype) << "(";
   for (size_t i = 0; i < m.sizes.size(); ++i) os << (i ? ", " : "") << m.sizes[i];
   os << ")";
   return os.str();

@@ -157,8 +157,6 @@ class Graph {
   int64_t next_constant_ = 0;
 };
 
-// torch's scalar type names: Float, Double, Half, BFloat16, Char, Short, Int, Long, Byte, Bool.
-const char* dtype_type_name(Dtype d);
 // "Float(2, 8)" or "Tensor" when unknown.
 std::string meta_str(const TensorMeta& m);
 
