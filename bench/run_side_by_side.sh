@@ -18,11 +18,17 @@ for round in $(seq "$ROUNDS"); do
       PYTHONPATH=python "$PY" bench/elementwise.py --lib "$lib" --threads "$threads" \
         --json "$RUNS/elementwise_${lib}_${threads}_${round}.json"
       if [ -f "$WORKLOADS" ]; then
-        PYTHONPATH=python "$PY" "$WORKLOADS" --lib "$lib" --threads "$threads" --only op_overhead,elementwise \
+        PYTHONPATH=python "$PY" "$WORKLOADS" --lib "$lib" --threads "$threads" \
           --json "$RUNS/workloads_${lib}_${threads}_${round}.json" || true
       fi
     done
   done
 done
 "$PY" bench/make_table.py "$RUNS" > bench/RESULTS.md
+{
+  echo
+  echo "## jit: traced (one fused kernel) vs eager, ember only"
+  echo
+  PYTHONPATH=python "$PY" bench/jit_fusion.py
+} >> bench/RESULTS.md
 cat bench/RESULTS.md

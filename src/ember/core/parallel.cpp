@@ -76,6 +76,10 @@ class Pool {
  private:
   static constexpr int64_t kMaxChunks = 0xffff;
   static constexpr int64_t kChunksPerThread = 4;
+  // Pauses a worker spins after a job before it sleeps: long enough to catch the
+  // next job of a loop of ops, short enough (tens of microseconds) not to hold a
+  // core that OpenBLAS's own threads need for the matrix product that follows.
+  static constexpr int kSpins = 1500;
 
   // Runs chunks of job `gen` until none is left (or another job is current).
   void do_chunks(uint64_t gen) {
@@ -103,7 +107,7 @@ class Pool {
   void work_loop(uint64_t seen) {
     for (;;) {
       uint64_t w = seen;
-      for (int spin = 0; spin < 20000 && w == seen; ++spin) {
+      for (int spin = 0; spin < kSpins && w == seen; ++spin) {
         EMBER_PAUSE();
         w = wake_.load(std::memory_order_acquire);
       }

@@ -139,9 +139,11 @@ template <class T, class V> inline void store(char* p, V v) { *reinterpret_cast<
 //
 // The op layer guarantees that an input is either the output itself (in place) or
 // disjoint from it (partial overlaps are refused or read from a copy), so the
-// loops tell the vectorizer there is no dependence between iterations (ivdep):
-// without it, GCC guards each loop with an overlap test that sends every in-place
-// op to a scalar loop.
+// loops tell the vectorizer there is no dependence between iterations: __restrict
+// when the output is a buffer of its own, ivdep when it is one of the inputs (in
+// place). Without them GCC guards each loop with an overlap test that sends
+// in-place ops to a scalar loop; with ivdep alone it left some out-of-place loops
+// (float a + b, a * scalar) scalar, three times slower.
 template <class Out, class... In, class F> void run_elementwise(const ElementwiseLoop& L, F&& f, int64_t grain = kGrainElementwise) {
   constexpr int N = sizeof...(In);
   L.for_each([&](char** p, const int64_t* s, int64_t n) {
@@ -150,9 +152,28 @@ template <class Out, class... In, class F> void run_elementwise(const Elementwis
       bool contiguous = ((s[0] == sizes[0]) && ... && (s[I + 1] == sizes[I + 1]));
       if (contiguous) {
         Out* o = reinterpret_cast<Out*>(p[0]);
-        std::tuple<const In*...> in{reinterpret_cast<const In*>(p[I + 1])...};
+        if constexpr (N == 2) {
+          using A = std::tuple_element_t<0, std::tuple<In...>>;
+          using B = std::tuple_element_t<1, std::tuple<In...>>;
+          const A* a = reinterpret_cast<const A*>(p[1]);
+          const B* b = reinterpret_cast<const B*>(p[2]);
+          if (static_cast<const void*>(o) == a || static_cast<const void*>(o) == b) {
 #pragma GCC ivdep
-        for (int64_t i = 0; i < n; ++i) o[i] = Out(f(compute_t<In>(std::get<I>(in)[i])...));
+            for (int64_t i = 0; i < n; ++i) o[i] = Out(f(compute_t<A>(a[i]), compute_t<B>(b[i])));
+          } else {
+            Out* __restrict ro = o;
+            for (int64_t i = 0; i < n; ++i) ro[i] = Out(f(compute_t<A>(a[i]), compute_t<B>(b[i])));
+          }
+        } else {
+          std::tuple<const In*...> in{reinterpret_cast<const In*>(p[I + 1])...};
+          if (((static_cast<const void*>(o) == std::get<I>(in)) || ...)) {
+#pragma GCC ivdep
+            for (int64_t i = 0; i < n; ++i) o[i] = Out(f(compute_t<In>(std::get<I>(in)[i])...));
+          } else {
+            Out* __restrict ro = o;
+            for (int64_t i = 0; i < n; ++i) ro[i] = Out(f(compute_t<In>(std::get<I>(in)[i])...));
+          }
+        }
         return;
       }
       if constexpr (N == 2) {
@@ -163,8 +184,13 @@ template <class Out, class... In, class F> void run_elementwise(const Elementwis
           Out* o = reinterpret_cast<Out*>(p[0]);
           const A* a = reinterpret_cast<const A*>(p[1]);
           const auto b = detail::load<B>(p[2]);
+          if (static_cast<const void*>(o) == a) {
 #pragma GCC ivdep
-          for (int64_t i = 0; i < n; ++i) o[i] = Out(f(compute_t<A>(a[i]), b));
+            for (int64_t i = 0; i < n; ++i) o[i] = Out(f(compute_t<A>(a[i]), b));
+          } else {
+            Out* __restrict ro = o;
+            for (int64_t i = 0; i < n; ++i) ro[i] = Out(f(compute_t<A>(a[i]), b));
+          }
           return;
         }
         if (s[0] == sizes[0] && s[1] == 0 && s[2] == sizes[2]) {
@@ -173,8 +199,13 @@ template <class Out, class... In, class F> void run_elementwise(const Elementwis
           Out* o = reinterpret_cast<Out*>(p[0]);
           const auto a = detail::load<A>(p[1]);
           const B* b = reinterpret_cast<const B*>(p[2]);
+          if (static_cast<const void*>(o) == b) {
 #pragma GCC ivdep
-          for (int64_t i = 0; i < n; ++i) o[i] = Out(f(a, compute_t<B>(b[i])));
+            for (int64_t i = 0; i < n; ++i) o[i] = Out(f(a, compute_t<B>(b[i])));
+          } else {
+            Out* __restrict ro = o;
+            for (int64_t i = 0; i < n; ++i) ro[i] = Out(f(a, compute_t<B>(b[i])));
+          }
           return;
         }
       }
