@@ -9,8 +9,14 @@ $SUDO apt-get install -y -qq --no-install-recommends \
   build-essential cmake ninja-build ccache pkg-config \
   python3 python3-dev python3-numpy python3-pytest python3-tqdm python3-torch python3-onnx \
   pybind11-dev libopenblas-dev libdnnl-dev libgtest-dev libgmock-dev libbenchmark-dev \
-  libzip-dev zlib1g-dev nlohmann-json3-dev nodejs npm \
+  libzip-dev zlib1g-dev nlohmann-json3-dev \
   dataset-fashion-mnist
+
+# Node.js with npm: machines that already have one (NodeSource's nodejs bundles npm and
+# conflicts with Debian's npm package) keep it; others get Debian's.
+if ! command -v npm >/dev/null 2>&1; then
+  $SUDO apt-get install -y -qq --no-install-recommends nodejs npm
+fi
 
 # ONNX Runtime for the ONNX export tests (tests/onnx/run_ort.js), into a gitignored
 # folder of the repo. The flag skips the package's own download step (its CPU

@@ -8,3 +8,7 @@ for _name in dir(_C):
     globals()[_name] = getattr(_C, _name)
     __all__.append(_name)
 del _name
+
+from ._out import install as _install_out  # noqa: E402
+
+_install_out(globals())

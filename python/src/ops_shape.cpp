@@ -120,6 +120,12 @@ EMBER_BINDINGS(shape, 20) {
   def_method("swapdims_", [](Tensor& t, int64_t a, int64_t b) -> Tensor { return transpose_(t, a, b); }, py::arg("dim0"), py::arg("dim1"));
   def_method("swapaxes_", [](Tensor& t, int64_t a, int64_t b) -> Tensor { return transpose_(t, a, b); }, py::arg("axis0"), py::arg("axis1"));
   def_method("t_", [](Tensor& x) -> Tensor { return t_(x); });
+  def_method("resize_", [](Tensor& t, py::args args, py::kwargs kwargs) -> Tensor {
+    if (kwargs.contains("memory_format")) kwargs.attr("pop")("memory_format");
+    return resize_(t, varargs_shape(args, kwargs, "size", "resize_"));
+  });
+  def_method("resize_as_", [](Tensor& t, const Tensor& other, py::object) -> Tensor { return resize_(t, other.sizes()); },
+             py::arg("the_template"), py::kw_only(), py::arg("memory_format") = py::none());
   def_property("T", [](const Tensor& x) {
     Dims rev;
     for (int64_t d = x.dim() - 1; d >= 0; --d) rev.push_back(d);

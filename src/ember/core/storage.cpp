@@ -1,6 +1,9 @@
 #include "ember/core/storage.h"
 
+#include <cstring>
+
 #include "ember/core/allocator.h"
+#include "ember/core/error.h"
 
 namespace ember {
 
@@ -20,6 +23,16 @@ Ref<Storage> Storage::wrap(void* data, size_t nbytes, std::function<void()> dele
   s->device_ = device;
   s->deleter_ = deleter ? std::move(deleter) : [] {};
   return s;
+}
+
+void Storage::grow(size_t nbytes) {
+  if (nbytes <= nbytes_) return;
+  EMBER_CHECK(!deleter_, "resize_", "Trying to resize storage that is not resizable");
+  void* p = cpu_allocator::allocate(nbytes);
+  if (nbytes_) std::memcpy(p, data_, nbytes_);
+  cpu_allocator::deallocate(data_, nbytes_);
+  data_ = p;
+  nbytes_ = nbytes;
 }
 
 Storage::~Storage() {

@@ -27,6 +27,9 @@ class Storage : public RefCounted {
 
   uint32_t version() const { return version_.load(std::memory_order_relaxed); }
   void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
+  // Grows owned memory to at least nbytes, keeping the contents (Tensor.resize_);
+  // every tensor on this storage sees the new memory. Foreign memory cannot grow.
+  void grow(size_t nbytes);
 
  private:
   Storage() = default;

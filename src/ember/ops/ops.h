@@ -283,6 +283,8 @@ Tensor& squeeze_(Tensor& t, const Dims& dims);
 Tensor& unsqueeze_(Tensor& t, int64_t dim);
 Tensor& transpose_(Tensor& t, int64_t d0, int64_t d1);
 Tensor& t_(Tensor& t);
+// Tensor.resize_: contiguous strides for a new shape; grows the storage when needed.
+Tensor& resize_(Tensor& t, const Shape& size);
 Tensor permute(const Tensor& t, const Dims& dims);
 Tensor movedim(const Tensor& t, const Dims& src, const Dims& dst);
 Tensor expand(const Tensor& t, const Shape& shape);  // -1 keeps a size

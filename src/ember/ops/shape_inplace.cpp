@@ -1,6 +1,8 @@
 // torch's in-place metadata ops (squeeze_, unsqueeze_, transpose_, t_): the tensor
-// takes the geometry of the matching view of itself and keeps its storage.
+// takes the geometry of the matching view of itself and keeps its storage. And
+// resize_, which may also grow the storage.
 #include "ember/autograd/function.h"
+#include "ember/autograd/grad_mode.h"
 #include "ember/autograd/meta.h"
 #include "ember/ops/ops.h"
 
@@ -35,5 +37,20 @@ Tensor& squeeze_(Tensor& t, const Dims& dims) { return take_geometry(t, squeeze(
 Tensor& unsqueeze_(Tensor& t, int64_t dim) { return take_geometry(t, unsqueeze(t, dim), "unsqueeze_"); }
 Tensor& transpose_(Tensor& t, int64_t d0, int64_t d1) { return take_geometry(t, transpose(t, d0, d1), "transpose_"); }
 Tensor& t_(Tensor& x) { return take_geometry(x, t(x), "t_"); }
+
+Tensor& resize_(Tensor& self, const Shape& size) {
+  for (int64_t s : size)
+    EMBER_CHECK(s >= 0, "resize_", "Trying to create tensor with negative dimension ", s, ": ", shape_str(size));
+  EMBER_CHECK(!self.requires_grad() || !autograd::grad_enabled(), "resize_", "cannot resize variables that require grad");
+  TensorImpl* impl = self.impl();
+  const size_t need = size_t(impl->offset + shape_numel(size)) * itemsize(impl->dtype);
+  impl->storage->grow(need);
+  if (impl->sizes != size) {  // torch keeps the strides when the shape does not change
+    impl->sizes = size;
+    impl->strides = contiguous_strides(size);
+  }
+  impl->refresh();
+  return self;
+}
 
 }  // namespace ember

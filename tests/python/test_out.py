@@ -1,0 +1,98 @@
+"""out= on the ember namespace, against torch: values, identity, dtype rules, resizing, errors."""
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import ember
+from ember._out import OUT_FUNCTIONS
+
+X = np.random.default_rng(0).standard_normal((3, 4)).astype(np.float32)
+Y = np.random.default_rng(1).uniform(0.5, 2.0, (3, 4)).astype(np.float32)
+
+CASES = {
+    "add": lambda L, x, y: (x, y), "mul": lambda L, x, y: (x, y), "div": lambda L, x, y: (x, y),
+    "pow": lambda L, x, y: (y, x), "atan2": lambda L, x, y: (x, y), "maximum": lambda L, x, y: (x, y),
+    "exp": lambda L, x, y: (x,), "sqrt": lambda L, x, y: (y,), "sigmoid": lambda L, x, y: (x,),
+    "clamp": lambda L, x, y: (x, -0.5, 0.5), "sum": lambda L, x, y: (x, 1), "mean": lambda L, x, y: (x, 0),
+    "cumsum": lambda L, x, y: (x, 1), "logsumexp": lambda L, x, y: (x, 1), "matmul": lambda L, x, y: (x, y.T),
+    "mm": lambda L, x, y: (x, y.T), "cat": lambda L, x, y: ([x, y],), "stack": lambda L, x, y: ([x, y], 1),
+    "where": lambda L, x, y: (x > 0, x, y), "prod": lambda L, x, y: (y, 1), "argmax": lambda L, x, y: (x, 1), "gather": lambda L, x, y: (x, 1, L.tensor([[0, 1], [2, 3], [1, 1]])),
+    "index_select": lambda L, x, y: (x, 0, L.tensor([2, 0])), "tril": lambda L, x, y: (x,),
+    "eq": lambda L, x, y: (x, x), "nonzero": lambda L, x, y: (x > 0,),
+}
+
+
+@pytest.mark.parametrize("name", [n for n, c in CASES.items() if c])
+def test_out_matches_torch(name):
+    res = []
+    for L in (torch, ember):
+        x, y = L.tensor(X), L.tensor(Y)
+        args = CASES[name](L, x, y)
+        want = getattr(L, name)(*args)
+        out = L.empty(0, dtype=want.dtype)
+        got = getattr(L, name)(*args, out=out)
+        assert got is out
+        res.append(out.numpy().copy())
+    np.testing.assert_allclose(res[1], res[0], rtol=1e-6, atol=1e-6)
+
+
+def test_out_tuple_and_namedtuple():
+    for L in (torch, ember):
+        v, i = L.empty(0), L.empty(0, dtype=L.int64)
+        r = L.max(L.tensor(X), 1, out=(v, i))
+        assert r.values is v and r.indices is i and tuple(v.shape) == (3,)
+        v2, i2 = L.empty(0), L.empty(0, dtype=L.int64)
+        L.sort(L.tensor(X), 1, out=(v2, i2))
+        assert tuple(i2.shape) == (3, 4)
+    np.testing.assert_array_equal(
+        ember.sort(ember.tensor(X), 1)[1].numpy(), torch.sort(torch.tensor(X), 1)[1].numpy())
+
+
+def test_creation_takes_out_dtype():
+    for L in (torch, ember):
+        o = L.zeros(5, dtype=L.int64)
+        assert L.arange(5, out=o) is o and o.dtype == L.int64 and o.tolist() == [0, 1, 2, 3, 4]
+        f = L.empty(0, dtype=L.float64)
+        L.ones(2, 2, out=f)
+        assert f.dtype == L.float64 and f.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+def test_out_rules_like_torch():
+    for L in (torch, ember):
+        x = L.tensor(X)
+        with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+            L.add(x, x, out=L.empty(3, 4, dtype=L.int64))
+        r = L.add(L.tensor([1, 2]), 1, out=L.empty(2))  # int result into a float out: allowed
+        assert r.tolist() == [2.0, 3.0]
+        with pytest.raises(RuntimeError, match="don't support automatic differentiation"):
+            L.mul(L.tensor(X, requires_grad=True), 2.0, out=L.empty(3, 4))
+        with L.no_grad():
+            L.mul(L.tensor(X, requires_grad=True), 2.0, out=L.empty(3, 4))
+        small = L.zeros(2)
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            L.exp(x, out=small)
+        assert tuple(small.shape) == (3, 4) and any("was resized" in str(m.message) for m in w)
+        same = L.tensor(X.copy())
+        L.add(same, same, out=same)  # out aliasing an input
+        np.testing.assert_allclose(same.numpy(), 2 * X)
+
+
+def test_resize_like_torch():
+    for L in (torch, ember):
+        t = L.arange(6.0).view(2, 3)
+        assert t.resize_(3, 2) is t and tuple(t.stride()) == (2, 1) and t.flatten().tolist() == list(range(6))
+        t.resize_(4, 4)
+        assert t.numel() == 16 and t.flatten()[:6].tolist() == list(range(6))
+        t.resize_as_(L.empty(1))
+        assert tuple(t.shape) == (1,)
+        with pytest.raises(RuntimeError):
+            t.resize_(-1)
+        with pytest.raises(RuntimeError):
+            L.ones(2, requires_grad=True).resize_(3)
+
+
+def test_every_listed_function_exists_in_torch():
+    assert all(hasattr(torch, n) for n in OUT_FUNCTIONS)
