@@ -58,5 +58,6 @@ channels_last = memory_format("channels_last")
 from . import nn, optim, utils, jit  # noqa: E402,F401
 from . import onnx  # noqa: E402,F401
 from .serialization import save, load  # noqa: E402,F401
+from . import safetensors  # noqa: E402,F401  (ember.safetensors.save_file / load_file)
 
 __version__ = "0.1.0"
