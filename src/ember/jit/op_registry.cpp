@@ -111,4 +111,9 @@ TensorList call_op(const OpSchema& op, const IValueList& args) {
   return op.fn(Args(op.name, args));
 }
 
+Tensor inplace_target(const Args& a) {
+  EMBER_CHECK(a.is_tensor(0), a.op().c_str(), "an in-place op needs a tensor to write into");
+  return a.tensor(0);
+}
+
 }  // namespace ember::jit

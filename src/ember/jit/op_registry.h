@@ -60,6 +60,9 @@ class Args {
   const IValueList& v_;
 };
 
+// `self` of an in-place op: the tensor the op writes into.
+Tensor inplace_target(const Args& a);
+
 using OpFn = TensorList (*)(const Args&);
 
 enum OpFlags : unsigned {

@@ -9,12 +9,6 @@ namespace {
 using T = TensorList;
 using A = const Args&;
 
-// `self` of an in-place op: the tensor the op writes into.
-Tensor target(A a) {
-  EMBER_CHECK(a.is_tensor(0), a.op().c_str(), "an in-place op needs a tensor to write into");
-  return a.tensor(0);
-}
-
 Scalar alpha(A a, size_t i) { return a.has(i) ? a.scalar(i) : Scalar(int64_t(1)); }
 
 }  // namespace
@@ -25,23 +19,23 @@ void register_elementwise_ops(Registry& r) {
   r.add("sub", [](A a) -> T { return {sub(a.tensor(0), a.tensor(1), alpha(a, 2))}; });
   r.add("rsub", [](A a) -> T { return {rsub(a.tensor(0), a.tensor(1), alpha(a, 2))}; });
   r.alias("subtract", "sub");
-  r.add("add_", [](A a) -> T { Tensor t = target(a); return {add_(t, a.tensor(1), alpha(a, 2))}; }, kInplace);
-  r.add("sub_", [](A a) -> T { Tensor t = target(a); return {sub_(t, a.tensor(1), alpha(a, 2))}; }, kInplace);
+  r.add("add_", [](A a) -> T { Tensor t = inplace_target(a); return {add_(t, a.tensor(1), alpha(a, 2))}; }, kInplace);
+  r.add("sub_", [](A a) -> T { Tensor t = inplace_target(a); return {sub_(t, a.tensor(1), alpha(a, 2))}; }, kInplace);
   r.alias("subtract_", "sub_");
   r.add("mul", [](A a) -> T { return {mul(a.tensor(0), a.tensor(1))}; });
   r.alias("multiply", "mul");
-  r.add("mul_", [](A a) -> T { Tensor t = target(a); return {mul_(t, a.tensor(1))}; }, kInplace);
+  r.add("mul_", [](A a) -> T { Tensor t = inplace_target(a); return {mul_(t, a.tensor(1))}; }, kInplace);
   r.alias("multiply_", "mul_");
   r.add("div", [](A a) -> T { return {div(a.tensor(0), a.tensor(1), a.opt_s(2))}; });
   r.alias("divide", "div");
   r.alias("true_divide", "div");
-  r.add("div_", [](A a) -> T { Tensor t = target(a); return {div_(t, a.tensor(1), a.opt_s(2))}; }, kInplace);
+  r.add("div_", [](A a) -> T { Tensor t = inplace_target(a); return {div_(t, a.tensor(1), a.opt_s(2))}; }, kInplace);
   r.alias("divide_", "div_");
   r.alias("true_divide_", "div_");
 
 #define EMBER_REG_BINARY(name)                                                                      \
   r.add(#name, [](A a) -> T { return {name(a.tensor(0), a.tensor(1))}; });                         \
-  r.add(#name "_", [](A a) -> T { Tensor t = target(a); return {name##_(t, a.tensor(1))}; }, kInplace);
+  r.add(#name "_", [](A a) -> T { Tensor t = inplace_target(a); return {name##_(t, a.tensor(1))}; }, kInplace);
   EMBER_REG_BINARY(floor_divide)
   EMBER_REG_BINARY(remainder)
   EMBER_REG_BINARY(fmod)
@@ -87,7 +81,7 @@ void register_elementwise_ops(Registry& r) {
     if (a.is_number(1)) return {pow(a.tensor(0), a.scalar(1))};
     return {pow(a.tensor(0), a.tensor(1))};
   });
-  r.add("pow_", [](A a) -> T { Tensor t = target(a); return {pow_(t, a.tensor(1))}; }, kInplace);
+  r.add("pow_", [](A a) -> T { Tensor t = inplace_target(a); return {pow_(t, a.tensor(1))}; }, kInplace);
   r.add("float_power", [](A a) -> T {
     return {pow(to_dtype(a.tensor(0), Dtype::Float64), to_dtype(a.tensor(1), Dtype::Float64))};
   });
@@ -98,11 +92,11 @@ void register_elementwise_ops(Registry& r) {
     return {where(a.tensor(0), a.tensor(1), a.tensor(2))};
   });
   r.add("lerp", [](A a) -> T { return {lerp(a.tensor(0), a.tensor(1), a.tensor(2))}; });
-  r.add("lerp_", [](A a) -> T { Tensor t = target(a); return {lerp_(t, a.tensor(1), a.tensor(2))}; }, kInplace);
+  r.add("lerp_", [](A a) -> T { Tensor t = inplace_target(a); return {lerp_(t, a.tensor(1), a.tensor(2))}; }, kInplace);
   r.add("addcmul", [](A a) -> T { return {addcmul(a.tensor(0), a.tensor(1), a.tensor(2), alpha(a, 3))}; });
   r.add("addcdiv", [](A a) -> T { return {addcdiv(a.tensor(0), a.tensor(1), a.tensor(2), alpha(a, 3))}; });
-  r.add("addcmul_", [](A a) -> T { Tensor t = target(a); return {addcmul_(t, a.tensor(1), a.tensor(2), alpha(a, 3))}; }, kInplace);
-  r.add("addcdiv_", [](A a) -> T { Tensor t = target(a); return {addcdiv_(t, a.tensor(1), a.tensor(2), alpha(a, 3))}; }, kInplace);
+  r.add("addcmul_", [](A a) -> T { Tensor t = inplace_target(a); return {addcmul_(t, a.tensor(1), a.tensor(2), alpha(a, 3))}; }, kInplace);
+  r.add("addcdiv_", [](A a) -> T { Tensor t = inplace_target(a); return {addcdiv_(t, a.tensor(1), a.tensor(2), alpha(a, 3))}; }, kInplace);
   // clamp(self, min=None, max=None): numbers or tensors
   r.add("clamp", [](A a) -> T {
     if (a.is_tensor(1) || a.is_tensor(2)) return {clamp(a.tensor(0), a.maybe_tensor(1), a.maybe_tensor(2))};
@@ -110,7 +104,7 @@ void register_elementwise_ops(Registry& r) {
   });
   r.alias("clip", "clamp");
   r.add("clamp_", [](A a) -> T {
-    Tensor t = target(a);
+    Tensor t = inplace_target(a);
     if (a.is_tensor(1) || a.is_tensor(2)) return {clamp_(t, a.maybe_tensor(1), a.maybe_tensor(2))};
     return {clamp_(t, a.opt_scalar(1), a.opt_scalar(2))};
   }, kInplace);
@@ -121,7 +115,7 @@ void register_elementwise_ops(Registry& r) {
   // ---- unary: name(self) and name_(self)
 #define EMBER_REG_UNARY(name)                                                  \
   r.add(#name, [](A a) -> T { return {name(a.tensor(0))}; });                  \
-  r.add(#name "_", [](A a) -> T { Tensor t = target(a); return {name##_(t)}; }, kInplace);
+  r.add(#name "_", [](A a) -> T { Tensor t = inplace_target(a); return {name##_(t)}; }, kInplace);
   EMBER_UNARY_OPS(EMBER_REG_UNARY)
 #undef EMBER_REG_UNARY
   const std::pair<const char*, const char*> aliases[] = {
@@ -138,7 +132,7 @@ void register_elementwise_ops(Registry& r) {
     return {x.dtype() == Dtype::Bool ? logical_not(x) : bitwise_not(x)};
   });
   r.add("round", [](A a) -> T { return {round(a.tensor(0), a.i(1, 0))}; });
-  r.add("round_", [](A a) -> T { Tensor t = target(a); return {round_(t, a.i(1, 0))}; }, kInplace);
+  r.add("round_", [](A a) -> T { Tensor t = inplace_target(a); return {round_(t, a.i(1, 0))}; }, kInplace);
   r.add("isnan", [](A a) -> T { return {isnan(a.tensor(0))}; });
   r.add("isinf", [](A a) -> T { return {isinf(a.tensor(0))}; });
   r.add("isposinf", [](A a) -> T { return {isposinf(a.tensor(0))}; });
@@ -147,7 +141,7 @@ void register_elementwise_ops(Registry& r) {
   r.add("isreal", [](A a) -> T { return {ones_like(a.tensor(0), Dtype::Bool)}; });
   r.add("signbit", [](A a) -> T { return {signbit(a.tensor(0))}; });
   r.add("nan_to_num", [](A a) -> T { return {nan_to_num(a.tensor(0), a.d(1, 0.0), a.opt_d(2), a.opt_d(3))}; });
-  r.add("nan_to_num_", [](A a) -> T { Tensor t = target(a); return {nan_to_num_(t, a.d(1, 0.0), a.opt_d(2), a.opt_d(3))}; }, kInplace);
+  r.add("nan_to_num_", [](A a) -> T { Tensor t = inplace_target(a); return {nan_to_num_(t, a.d(1, 0.0), a.opt_d(2), a.opt_d(3))}; }, kInplace);
   r.add("logit", [](A a) -> T {
     Tensor x = a.tensor(0);
     if (!a.has(1)) return {logit(x)};
@@ -159,12 +153,12 @@ void register_elementwise_ops(Registry& r) {
   r.add("gelu", [](A a) -> T { return {gelu(a.tensor(0), a.s(1, "none"))}; });
   r.add("softplus", [](A a) -> T { return {softplus(a.tensor(0), a.d(1, 1.0), a.d(2, 20.0))}; });
   r.add("elu", [](A a) -> T { return {elu(a.tensor(0), a.d(1, 1.0), a.d(2, 1.0), a.d(3, 1.0))}; });
-  r.add("elu_", [](A a) -> T { Tensor t = target(a); return {elu_(t, a.d(1, 1.0))}; }, kInplace);
+  r.add("elu_", [](A a) -> T { Tensor t = inplace_target(a); return {elu_(t, a.d(1, 1.0))}; }, kInplace);
   r.add("celu", [](A a) -> T { return {celu(a.tensor(0), a.d(1, 1.0))}; });
   r.add("leaky_relu", [](A a) -> T { return {leaky_relu(a.tensor(0), a.d(1, 0.01))}; });
-  r.add("leaky_relu_", [](A a) -> T { Tensor t = target(a); return {leaky_relu_(t, a.d(1, 0.01))}; }, kInplace);
+  r.add("leaky_relu_", [](A a) -> T { Tensor t = inplace_target(a); return {leaky_relu_(t, a.d(1, 0.01))}; }, kInplace);
   r.add("hardtanh", [](A a) -> T { return {hardtanh(a.tensor(0), a.d(1, -1.0), a.d(2, 1.0))}; });
-  r.add("hardtanh_", [](A a) -> T { Tensor t = target(a); return {hardtanh_(t, a.d(1, -1.0), a.d(2, 1.0))}; }, kInplace);
+  r.add("hardtanh_", [](A a) -> T { Tensor t = inplace_target(a); return {hardtanh_(t, a.d(1, -1.0), a.d(2, 1.0))}; }, kInplace);
   r.add("logsigmoid", [](A a) -> T { return {logsigmoid(a.tensor(0))}; });
   r.add("hardshrink", [](A a) -> T { return {hardshrink(a.tensor(0), a.d(1, 0.5))}; });
   r.add("softshrink", [](A a) -> T { return {softshrink(a.tensor(0), a.d(1, 0.5))}; });

@@ -9,11 +9,6 @@ namespace {
 using T = TensorList;
 using A = const Args&;
 
-Tensor target(A a) {
-  EMBER_CHECK(a.is_tensor(0), a.op().c_str(), "an in-place op needs a tensor to write into");
-  return a.tensor(0);
-}
-
 Dtype dtype_or_default(A a, size_t i) { return a.has(i) ? a.dtype(i) : default_dtype(); }
 
 // zeros(*size, size=None, dtype=None, ...): the size comes as varargs or as
@@ -95,7 +90,7 @@ void register_misc_ops(Registry& r) {
   r.add("clone", [](A a) -> T { return {clone(a.tensor(0))}; });
   r.add("detach", [](A a) -> T { return {detach(a.tensor(0))}; });
   r.alias("data", "detach");
-  r.add("copy_", [](A a) -> T { Tensor t = target(a); return {copy_(t, a.tensor(1))}; }, kInplace);
+  r.add("copy_", [](A a) -> T { Tensor t = inplace_target(a); return {copy_(t, a.tensor(1))}; }, kInplace);
   r.add("to", [](A a) -> T { return {to_impl(a)}; });
   r.add("type", [](A a) -> T { return {to_dtype(a.tensor(0), a.dtype(1))}; });
   r.add("type_as", [](A a) -> T { return {to_dtype(a.tensor(0), a.tensor(1).dtype())}; });
@@ -153,21 +148,21 @@ void register_misc_ops(Registry& r) {
   r.add("eye", [](A a) -> T { return {eye(a.i(0), a.opt_i(1), dtype_or_default(a, 2))}; });
   r.add("scalar_tensor", [](A a) -> T { return {scalar_tensor(a.scalar(0), dtype_or_default(a, 1))}; });
   r.add("fill_", [](A a) -> T {
-    Tensor t = target(a);
+    Tensor t = inplace_target(a);
     if (a.is_number(1)) return {fill_(t, a.scalar(1))};
     return {fill_(t, a.tensor(1))};
   }, kInplace);
-  r.add("zero_", [](A a) -> T { Tensor t = target(a); return {zero_(t)}; }, kInplace);
+  r.add("zero_", [](A a) -> T { Tensor t = inplace_target(a); return {zero_(t)}; }, kInplace);
 
   // ---- random fills (in place); random factories are refused by the tracer
-  r.add("uniform_", [](A a) -> T { Tensor t = target(a); return {uniform_(t, a.d(1, 0.0), a.d(2, 1.0))}; },
+  r.add("uniform_", [](A a) -> T { Tensor t = inplace_target(a); return {uniform_(t, a.d(1, 0.0), a.d(2, 1.0))}; },
         kInplace | kNondeterministic);
-  r.add("normal_", [](A a) -> T { Tensor t = target(a); return {normal_(t, a.d(1, 0.0), a.d(2, 1.0))}; },
+  r.add("normal_", [](A a) -> T { Tensor t = inplace_target(a); return {normal_(t, a.d(1, 0.0), a.d(2, 1.0))}; },
         kInplace | kNondeterministic);
-  r.add("exponential_", [](A a) -> T { Tensor t = target(a); return {exponential_(t, a.d(1, 1.0))}; },
+  r.add("exponential_", [](A a) -> T { Tensor t = inplace_target(a); return {exponential_(t, a.d(1, 1.0))}; },
         kInplace | kNondeterministic);
   r.add("bernoulli_", [](A a) -> T {
-    Tensor t = target(a);
+    Tensor t = inplace_target(a);
     if (a.is_tensor(1)) return {bernoulli_(t, a.tensor(1))};
     return {bernoulli_(t, a.d(1, 0.5))};
   }, kInplace | kNondeterministic);

@@ -10,11 +10,6 @@ namespace {
 using T = TensorList;
 using A = const Args&;
 
-Tensor target(A a) {
-  EMBER_CHECK(a.is_tensor(0), a.op().c_str(), "an in-place op needs a tensor to write into");
-  return a.tensor(0);
-}
-
 Shape lengths(A a, size_t i) {
   if (a.is_tensor(i)) {
     Tensor t = contiguous(to_dtype(a.tensor(i).detach(), Dtype::Int64));
@@ -209,7 +204,7 @@ void register_nn_ops(Registry& r) {
   r.add("embedding_bag", [](A a) -> T {
     return {embedding_bag(a.tensor(0), a.tensor(1), a.tensor(2), a.s(3, "mean"), a.opt_tensor(4), a.b(5, false), a.i(6, -1))};
   });
-  r.add("embedding_renorm_", [](A a) -> T { Tensor w = target(a); return {embedding_renorm_(w, a.tensor(1), a.d(2), a.d(3))}; },
+  r.add("embedding_renorm_", [](A a) -> T { Tensor w = inplace_target(a); return {embedding_renorm_(w, a.tensor(1), a.d(2), a.d(3))}; },
         kInplace);
 
   // ---- linear algebra

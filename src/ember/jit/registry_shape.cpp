@@ -10,11 +10,6 @@ namespace {
 using T = TensorList;
 using A = const Args&;
 
-Tensor target(A a) {
-  EMBER_CHECK(a.is_tensor(0), a.op().c_str(), "an in-place op needs a tensor to write into");
-  return a.tensor(0);
-}
-
 // Methods bound with (*args, **kwargs) record both; the shape is whichever is given.
 const IValue& varargs(A a) {
   for (size_t i = 1; i < a.size(); ++i)
@@ -154,8 +149,8 @@ void register_shape_ops(Registry& r) {
   r.add("rot90", [](A a) -> T { return {rot90(a.tensor(0), a.i(1, 1), a.has(2) ? a.dims(2) : Dims{0, 1})}; });
   r.add("tril", [](A a) -> T { return {tril(a.tensor(0), a.i(1, 0))}; });
   r.add("triu", [](A a) -> T { return {triu(a.tensor(0), a.i(1, 0))}; });
-  r.add("tril_", [](A a) -> T { Tensor t = target(a); return {tril_(t, a.i(1, 0))}; }, kInplace);
-  r.add("triu_", [](A a) -> T { Tensor t = target(a); return {triu_(t, a.i(1, 0))}; }, kInplace);
+  r.add("tril_", [](A a) -> T { Tensor t = inplace_target(a); return {tril_(t, a.i(1, 0))}; }, kInplace);
+  r.add("triu_", [](A a) -> T { Tensor t = inplace_target(a); return {triu_(t, a.i(1, 0))}; }, kInplace);
   r.add("diag", [](A a) -> T { return {diag(a.tensor(0), a.i(1, 0))}; });
   r.add("diag_embed", [](A a) -> T { return {diag_embed(a.tensor(0), a.i(1, 0), a.i(2, -2), a.i(3, -1))}; });
   r.add("trace", [](A a) -> T { return {trace(a.tensor(0))}; });
@@ -168,7 +163,7 @@ void register_shape_ops(Registry& r) {
     return {index(a.tensor(0), idx)};
   });
   r.add("index_put_", [](A a) -> T {
-    Tensor t = target(a);
+    Tensor t = inplace_target(a);
     std::vector<std::optional<Tensor>> idx;
     for (auto& i : a.tensors(1)) idx.push_back(i.defined() ? std::optional<Tensor>(i) : std::nullopt);
     return {index_put_(t, idx, a.tensor(2), a.b(3, false))};
@@ -185,12 +180,12 @@ void register_shape_ops(Registry& r) {
     return {scatter(a.tensor(0), a.i(1), a.tensor(2), a.tensor(3), a.opt_s(4))};
   });
   r.add("scatter_", [](A a) -> T {
-    Tensor t = target(a);
+    Tensor t = inplace_target(a);
     if (a.is_number(3)) return {scatter_(t, a.i(1), a.tensor(2), a.scalar(3), a.opt_s(4))};
     return {scatter_(t, a.i(1), a.tensor(2), a.tensor(3), a.opt_s(4))};
   }, kInplace);
   r.add("scatter_add", [](A a) -> T { return {scatter_add(a.tensor(0), a.i(1), a.tensor(2), a.tensor(3))}; });
-  r.add("scatter_add_", [](A a) -> T { Tensor t = target(a); return {scatter_add_(t, a.i(1), a.tensor(2), a.tensor(3))}; }, kInplace);
+  r.add("scatter_add_", [](A a) -> T { Tensor t = inplace_target(a); return {scatter_add_(t, a.i(1), a.tensor(2), a.tensor(3))}; }, kInplace);
   r.add("scatter_reduce", [](A a) -> T {
     return {scatter_reduce(a.tensor(0), a.i(1), a.tensor(2), a.tensor(3), a.s(4), a.b(5, true))};
   });
@@ -199,14 +194,14 @@ void register_shape_ops(Registry& r) {
     return {index_add(a.tensor(0), a.i(1), a.tensor(2), a.tensor(3), a.has(4) ? a.scalar(4) : Scalar(int64_t(1)))};
   });
   r.add("index_add_", [](A a) -> T {
-    Tensor t = target(a);
+    Tensor t = inplace_target(a);
     return {index_add_(t, a.i(1), a.tensor(2), a.tensor(3), a.has(4) ? a.scalar(4) : Scalar(int64_t(1)))};
   }, kInplace);
   r.add("index_copy", [](A a) -> T { return {index_copy(a.tensor(0), a.i(1), a.tensor(2), a.tensor(3))}; });
   r.add("index_fill", [](A a) -> T { return {index_fill(a.tensor(0), a.i(1), a.tensor(2), a.scalar(3))}; });
   r.add("take", [](A a) -> T { return {take(a.tensor(0), a.tensor(1))}; });
   r.add("masked_fill", [](A a) -> T { return {masked_fill(a.tensor(0), a.tensor(1), a.tensor(2))}; });
-  r.add("masked_fill_", [](A a) -> T { Tensor t = target(a); return {masked_fill_(t, a.tensor(1), a.tensor(2))}; }, kInplace);
+  r.add("masked_fill_", [](A a) -> T { Tensor t = inplace_target(a); return {masked_fill_(t, a.tensor(1), a.tensor(2))}; }, kInplace);
   r.add("masked_select", [](A a) -> T { return {masked_select(a.tensor(0), a.tensor(1))}; });
   r.add("masked_scatter", [](A a) -> T { return {masked_scatter(a.tensor(0), a.tensor(1), a.tensor(2))}; });
   r.add("nonzero", [](A a) -> T {
