@@ -10,6 +10,13 @@ using RoundingMode = std::optional<std::string>;
 }
 
 EMBER_BINDINGS(elementwise, 10) {
+  def_both(m, "isclose", [](const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+    return isclose(a, b, rtol, atol, equal_nan);
+  }, py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
+  def_both(m, "allclose", [](const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+    return allclose(a, b, rtol, atol, equal_nan);
+  }, py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
+
   // ---- binary arithmetic: ember.add(input, other, *, alpha=1) and Tensor.add(other, *, alpha=1)
   def_both(m, "add", [](const Tensor& a, TensorLike b, const Scalar& alpha) { return add(a, b, alpha); },
            py::arg("other"), py::kw_only(), py::arg("alpha") = 1);

@@ -96,3 +96,26 @@ def test_resize_like_torch():
 
 def test_every_listed_function_exists_in_torch():
     assert all(hasattr(torch, n) for n in OUT_FUNCTIONS)
+
+
+def test_isclose_allclose_like_torch():
+    inf, nan = float("inf"), float("nan")
+    a = [1.0, inf, nan, 2.0, -inf, 0.0, 1e-9]
+    b = [1.0 + 1e-9, inf, nan, 2.1, inf, 1e-8, 0.0]
+    cases = [((a, b), {}), ((a, b), {"equal_nan": True}), ((a, b), {"rtol": 0.1}), ((a, b), {"rtol": 0, "atol": 0}),
+             (([1, 2, 3], [1, 3, 4]), {"rtol": 0.4, "atol": 0}), (([True, False], [True, True]), {})]
+    for (x, y), kw in cases:
+        res = []
+        for L in (torch, ember):
+            tx, ty = L.tensor(x), L.tensor(y)
+            r = L.isclose(tx, ty, **kw)
+            assert r.dtype == L.bool
+            res.append((r.tolist(), tx.isclose(ty, **kw).tolist(), L.allclose(tx[:1], ty[:1], **kw), tx.allclose(ty, **kw)))
+        assert res[0] == res[1], (x, kw)
+    for L in (torch, ember):
+        with pytest.raises(RuntimeError, match="Float did not match Double"):
+            L.isclose(L.ones(2), L.ones(2, dtype=L.float64))
+        with pytest.raises(RuntimeError, match="rtol must be greater than or equal to zero"):
+            L.isclose(L.ones(2), L.ones(2), rtol=-1)
+        r = L.isclose(L.ones(2, 3), L.ones(3))  # broadcasts
+        assert tuple(r.shape) == (2, 3)
