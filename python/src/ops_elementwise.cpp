@@ -10,6 +10,8 @@ using RoundingMode = std::optional<std::string>;
 }
 
 EMBER_BINDINGS(elementwise, 10) {
+  def_both(m, "logaddexp", [](const Tensor& a, const Tensor& b) { return logaddexp(a, b); }, py::arg("other"));
+  def_both(m, "logaddexp2", [](const Tensor& a, const Tensor& b) { return logaddexp2(a, b); }, py::arg("other"));
   def_both(m, "isclose", [](const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
     return isclose(a, b, rtol, atol, equal_nan);
   }, py::arg("other"), py::arg("rtol") = 1e-5, py::arg("atol") = 1e-8, py::arg("equal_nan") = false);

@@ -202,6 +202,19 @@ EMBER_BINDINGS(shape, 20) {
   }, py::arg("split_sizes"), py::arg("dim") = 0);
   def_both(m, "tensor_split", [](const Tensor& t, py::object ios, int64_t dim) { return to_tuple(tensor_split_obj(t, ios, dim)); },
            py::arg("indices_or_sections"), py::arg("dim") = 0);
+  using SplitN = TensorList (*)(const Tensor&, int64_t);
+  using SplitAt = TensorList (*)(const Tensor&, const Shape&);
+  for (auto [name, by_n, at] : {std::tuple<const char*, SplitN, SplitAt>{"hsplit", &hsplit, &hsplit},
+                                {"vsplit", &vsplit, &vsplit}, {"dsplit", &dsplit, &dsplit}}) {
+    def_both(m, name, [by_n, at](const Tensor& t, py::object ios) {
+      int64_t sections;
+      if (int_from_object(ios.ptr(), sections)) return to_tuple(by_n(t, sections));
+      return to_tuple(at(t, to_shape(ios.cast<IntList>())));
+    }, py::arg("indices_or_sections"));
+  }
+  def_both(m, "diff", [](const Tensor& t, int64_t n, int64_t dim, std::optional<Tensor> prepend, std::optional<Tensor> append) {
+    return diff(t, n, dim, prepend.value_or(Tensor()), append.value_or(Tensor()));
+  }, py::arg("n") = 1, py::arg("dim") = -1, py::arg("prepend") = py::none(), py::arg("append") = py::none());
   def_both(m, "chunk", [](const Tensor& t, int64_t chunks, int64_t dim) { return to_tuple(chunk(t, chunks, dim)); },
            py::arg("chunks"), py::arg("dim") = 0);
   def_both(m, "unbind", [](const Tensor& t, int64_t dim) { return to_tuple(unbind(t, dim)); }, py::arg("dim") = 0);

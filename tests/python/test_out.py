@@ -119,3 +119,44 @@ def test_isclose_allclose_like_torch():
             L.isclose(L.ones(2), L.ones(2), rtol=-1)
         r = L.isclose(L.ones(2, 3), L.ones(3))  # broadcasts
         assert tuple(r.shape) == (2, 3)
+
+
+def test_logaddexp_diff_splits_like_torch():
+    inf, nan = float("inf"), float("nan")
+    a = [1.0, inf, -inf, inf, 0.0, -3.0, 700.0]
+    b = [2.0, inf, -inf, -inf, nan, -3.0, 1.0]
+    for name in ("logaddexp", "logaddexp2"):
+        got, want = getattr(ember, name)(ember.tensor(a), ember.tensor(b)), getattr(torch, name)(torch.tensor(a), torch.tensor(b))
+        np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-6)
+        ea = ember.tensor(a[:2] + [0.5], dtype=ember.float64, requires_grad=True)
+        ta = torch.tensor(a[:2] + [0.5], dtype=torch.float64, requires_grad=True)
+        getattr(ember, name)(ea, ember.tensor([2.0, 1.0, -1.0], dtype=ember.float64)).sum().backward()
+        getattr(torch, name)(ta, torch.tensor([2.0, 1.0, -1.0], dtype=torch.float64)).sum().backward()
+        np.testing.assert_allclose(ea.grad.numpy()[[0, 2]], ta.grad.numpy()[[0, 2]], rtol=1e-9)
+        for L in (torch, ember):
+            with pytest.raises(RuntimeError, match="not implemented for 'Long'"):
+                getattr(L, name)(L.tensor([1, 2]), L.tensor([1, 2]))
+    m = np.arange(12).reshape(3, 4) ** 2
+    for args, kw in [((m,), {}), ((m,), {"n": 2}), ((m,), {"dim": 0}), ((m,), {"n": 5}), ((m,), {"n": 0}),
+                     ((m.astype(bool),), {}), ((m.astype(np.float32),), {"dim": 0, "prepend": "p", "append": "a"})]:
+        res = []
+        for L in (torch, ember):
+            kw2 = dict(kw)
+            if "prepend" in kw2:
+                kw2["prepend"], kw2["append"] = L.zeros(1, 4), L.ones(2, 4)
+            r = L.diff(L.tensor(args[0]), **kw2)
+            res.append((r.numpy().tolist(), str(r.dtype).split(".")[-1]))
+        assert res[0] == res[1], kw
+    for L in (torch, ember):
+        with pytest.raises(RuntimeError, match="at least one-dimensional"):
+            L.diff(L.tensor(1.0))
+    x = np.arange(24.0).reshape(2, 3, 4)
+    for name, ios in [("hsplit", 3), ("hsplit", [1, 2]), ("vsplit", 2), ("vsplit", [1]), ("dsplit", 2), ("dsplit", [1, 3])]:
+        te, tt = getattr(ember, name)(ember.tensor(x), ios), getattr(torch, name)(torch.tensor(x), ios)
+        assert [p.numpy().tolist() for p in te] == [p.numpy().tolist() for p in tt], (name, ios)
+        assert [p.numpy().tolist() for p in getattr(ember.tensor(x), name)(ios)] == [p.numpy().tolist() for p in tt]
+    for L in (torch, ember):
+        with pytest.raises(RuntimeError, match="not divisible by the split_size 2"):
+            L.hsplit(L.tensor(x), 2)
+        with pytest.raises(RuntimeError, match="requires a tensor with at least 2 dimension"):
+            L.vsplit(L.arange(6.0), 2)

@@ -119,6 +119,9 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b);
 // torch.isclose / torch.allclose: |a - b| <= atol + rtol * |b| (same dtypes required).
 Tensor isclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8, bool equal_nan = false);
+// log(exp(a) + exp(b)) and log2(2^a + 2^b), stable (floating types only).
+Tensor logaddexp(const Tensor& a, const Tensor& b);
+Tensor logaddexp2(const Tensor& a, const Tensor& b);
 Tensor clamp(const Tensor& t, const std::optional<Tensor>& min, const std::optional<Tensor>& max);
 Tensor clamp(const Tensor& t, const std::optional<Scalar>& min, const std::optional<Scalar>& max);
 Tensor& add_(Tensor& self, const Tensor& other, const Scalar& alpha = 1);
@@ -310,6 +313,15 @@ TensorList tensor_split(const Tensor& t, int64_t sections, int64_t dim = 0);
 TensorList tensor_split(const Tensor& t, const Shape& indices, int64_t dim = 0);  // split before each index
 TensorList unbind(const Tensor& t, int64_t dim = 0);
 Tensor narrow(const Tensor& t, int64_t dim, int64_t start, int64_t length);
+// torch.diff: n-th forward difference along dim (xor for bool), after prepend/append.
+Tensor diff(const Tensor& t, int64_t n = 1, int64_t dim = -1, const Tensor& prepend = Tensor(), const Tensor& append = Tensor());
+// torch.hsplit/vsplit/dsplit: tensor_split along dim 1 (0 for 1-D), 0 and 2; equal sections must divide.
+TensorList hsplit(const Tensor& t, int64_t sections);
+TensorList vsplit(const Tensor& t, int64_t sections);
+TensorList dsplit(const Tensor& t, int64_t sections);
+TensorList hsplit(const Tensor& t, const Shape& indices);
+TensorList vsplit(const Tensor& t, const Shape& indices);
+TensorList dsplit(const Tensor& t, const Shape& indices);
 Tensor select(const Tensor& t, int64_t dim, int64_t index);
 Tensor slice(const Tensor& t, int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end, int64_t step = 1);
 Tensor flip(const Tensor& t, const Dims& dims);
