@@ -34,19 +34,6 @@ OUT_FUNCTIONS = (
 # Creation functions: without dtype=, the result takes out's dtype.
 _CREATION = {"arange", "empty", "eye", "full", "linspace", "logspace", "ones", "zeros"}
 
-_TYPE_NAMES = {}
-
-
-def _type_name(dtype):
-    """torch's ScalarType name of a dtype, as its messages spell it ("Float", "Long")."""
-    if not _TYPE_NAMES:
-        for name, t in (("Float", "float32"), ("Double", "float64"), ("Half", "float16"), ("BFloat16", "bfloat16"),
-                        ("Char", "int8"), ("Short", "int16"), ("Int", "int32"), ("Long", "int64"), ("Byte", "uint8"),
-                        ("Bool", "bool")):
-            _TYPE_NAMES[getattr(_C, t)] = name
-    return _TYPE_NAMES.get(dtype, str(dtype))
-
-
 def _write(name, result, out):
     if not isinstance(out, _C._TensorBase):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
@@ -54,8 +41,8 @@ def _write(name, result, out):
         raise RuntimeError(f"{name}(): functions with out=... arguments don't support automatic differentiation, "
                            "but one of the arguments requires grad.")
     if not _C.can_cast(result.dtype, out.dtype):
-        raise RuntimeError(f"result type {_type_name(result.dtype)} can't be cast to the desired output type "
-                           f"{_type_name(out.dtype)}")
+        raise RuntimeError(f"result type {_C._scalar_type_name(result.dtype)} can't be cast to the desired output type "
+                           f"{_C._scalar_type_name(out.dtype)}")
     if tuple(out.shape) != tuple(result.shape):
         if out.numel() != 0:
             warnings.warn(f"An output with one or more elements was resized since it had shape {list(out.shape)}, "

@@ -326,6 +326,8 @@ EMBER_BINDINGS(tensor_core, 1) {
     return d;
   });
   m.def("_empty_cache", [] { cpu_allocator::empty_cache(); });
+  // torch's ScalarType name ("Float", "Long"), for messages written in Python.
+  m.def("_scalar_type_name", [](Dtype d) { return std::string(scalar_type_name(d)); });
   m.def("_cuda_is_available", [] { return cuda_is_available(); });
 }
 

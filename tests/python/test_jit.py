@@ -16,6 +16,7 @@ import ember
 import ember.nn as nn
 import ember.nn.functional as F
 from ember import _C
+from small_models import CNN
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BUILD = os.environ.get("EMBER_BUILD_DIR", os.path.join(ROOT, "build"))
@@ -495,20 +496,6 @@ def test_cnn_everywhere(tmp_path):
         pytest.skip("convolution is not available in this build yet")
     need(lambda: F.conv2d(ember.ones(1, 1, 3, 3), ember.ones(1, 1, 2, 2)), "conv2d")
     need(lambda: F.max_pool2d(ember.ones(1, 1, 4, 4), 2), "max_pool2d")
-
-    class CNN(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
-            self.bn = nn.BatchNorm2d(4)
-            self.conv2 = nn.Conv2d(4, 6, 3, padding="same")
-            self.pool = nn.AdaptiveAvgPool2d((2, 2))
-            self.fc = nn.Linear(24, 5)
-
-        def forward(self, x):
-            x = F.max_pool2d(F.relu(self.bn(self.conv1(x))), 2)
-            x = self.pool(F.gelu(self.conv2(x)))
-            return self.fc(ember.flatten(x, 1))
 
     traced = check_model_everywhere(CNN(), [rand(2, 1, 8, 8)], tmp_path, tol=1e-4)
     assert "conv2d" in node_ops(traced.graph)

@@ -16,6 +16,7 @@ import pytest
 import ember
 import ember.nn as nn
 import ember.nn.functional as F
+from small_models import CNN
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 RUN_ORT = os.path.join(ROOT, "tests", "onnx", "run_ort.js")
@@ -95,21 +96,6 @@ class MLP(nn.Module):
 
     def forward(self, x):
         return self.fc2(self.act(self.fc1(x))).tanh()
-
-
-class CNN(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
-        self.bn = nn.BatchNorm2d(4)
-        self.conv2 = nn.Conv2d(4, 6, 3, padding="same")
-        self.pool = nn.AdaptiveAvgPool2d((2, 2))
-        self.fc = nn.Linear(24, 5)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.bn(self.conv1(x))), 2)
-        x = self.pool(F.gelu(self.conv2(x)))
-        return self.fc(ember.flatten(x, 1))
 
 
 class CNN1d(nn.Module):
