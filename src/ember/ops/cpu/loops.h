@@ -144,68 +144,47 @@ template <class T, class V> inline void store(char* p, V v) { *reinterpret_cast<
 // place). Without them GCC guards each loop with an overlap test that sends
 // in-place ops to a scalar loop; with ivdep alone it left some out-of-place loops
 // (float a + b, a * scalar) scalar, three times slower.
+namespace detail {
+// o[i] = g(i) for i < n. `in_place`: o is one of the inputs (ivdep: same index only);
+// otherwise o is a buffer of its own (__restrict).
+template <class Out, class G> inline void write_run(Out* o, bool in_place, int64_t n, G&& g) {
+  if (in_place) {
+#pragma GCC ivdep
+    for (int64_t i = 0; i < n; ++i) o[i] = g(i);
+  } else {
+    Out* __restrict ro = o;
+    for (int64_t i = 0; i < n; ++i) ro[i] = g(i);
+  }
+}
+}  // namespace detail
+
 template <class Out, class... In, class F> void run_elementwise(const ElementwiseLoop& L, F&& f, int64_t grain = kGrainElementwise) {
   constexpr int N = sizeof...(In);
   L.for_each([&](char** p, const int64_t* s, int64_t n) {
     auto body = [&]<size_t... I>(std::index_sequence<I...>) {
       constexpr std::array<int64_t, N + 1> sizes{int64_t(sizeof(Out)), int64_t(sizeof(In))...};
+      Out* o = reinterpret_cast<Out*>(p[0]);
       bool contiguous = ((s[0] == sizes[0]) && ... && (s[I + 1] == sizes[I + 1]));
       if (contiguous) {
-        Out* o = reinterpret_cast<Out*>(p[0]);
-        if constexpr (N == 2) {
-          using A = std::tuple_element_t<0, std::tuple<In...>>;
-          using B = std::tuple_element_t<1, std::tuple<In...>>;
-          const A* a = reinterpret_cast<const A*>(p[1]);
-          const B* b = reinterpret_cast<const B*>(p[2]);
-          if (static_cast<const void*>(o) == a || static_cast<const void*>(o) == b) {
-#pragma GCC ivdep
-            for (int64_t i = 0; i < n; ++i) o[i] = Out(f(compute_t<A>(a[i]), compute_t<B>(b[i])));
-          } else {
-            Out* __restrict ro = o;
-            for (int64_t i = 0; i < n; ++i) ro[i] = Out(f(compute_t<A>(a[i]), compute_t<B>(b[i])));
-          }
-        } else {
-          std::tuple<const In*...> in{reinterpret_cast<const In*>(p[I + 1])...};
-          if (((static_cast<const void*>(o) == std::get<I>(in)) || ...)) {
-#pragma GCC ivdep
-            for (int64_t i = 0; i < n; ++i) o[i] = Out(f(compute_t<In>(std::get<I>(in)[i])...));
-          } else {
-            Out* __restrict ro = o;
-            for (int64_t i = 0; i < n; ++i) ro[i] = Out(f(compute_t<In>(std::get<I>(in)[i])...));
-          }
-        }
+        std::tuple<const In*...> in{reinterpret_cast<const In*>(p[I + 1])...};
+        const bool in_place = ((p[0] == p[I + 1]) || ...);
+        detail::write_run(o, in_place, n, [&](int64_t i) { return Out(f(compute_t<In>(std::get<I>(in)[i])...)); });
         return;
       }
       if constexpr (N == 2) {
         // one operand broadcast along the inner dim: keep it in a register
+        using A = std::tuple_element_t<0, std::tuple<In...>>;
+        using B = std::tuple_element_t<1, std::tuple<In...>>;
         if (s[0] == sizes[0] && s[1] == sizes[1] && s[2] == 0) {
-          using B = std::tuple_element_t<1, std::tuple<In...>>;
-          using A = std::tuple_element_t<0, std::tuple<In...>>;
-          Out* o = reinterpret_cast<Out*>(p[0]);
           const A* a = reinterpret_cast<const A*>(p[1]);
           const auto b = detail::load<B>(p[2]);
-          if (static_cast<const void*>(o) == a) {
-#pragma GCC ivdep
-            for (int64_t i = 0; i < n; ++i) o[i] = Out(f(compute_t<A>(a[i]), b));
-          } else {
-            Out* __restrict ro = o;
-            for (int64_t i = 0; i < n; ++i) ro[i] = Out(f(compute_t<A>(a[i]), b));
-          }
+          detail::write_run(o, p[0] == p[1], n, [&](int64_t i) { return Out(f(compute_t<A>(a[i]), b)); });
           return;
         }
         if (s[0] == sizes[0] && s[1] == 0 && s[2] == sizes[2]) {
-          using B = std::tuple_element_t<1, std::tuple<In...>>;
-          using A = std::tuple_element_t<0, std::tuple<In...>>;
-          Out* o = reinterpret_cast<Out*>(p[0]);
           const auto a = detail::load<A>(p[1]);
           const B* b = reinterpret_cast<const B*>(p[2]);
-          if (static_cast<const void*>(o) == b) {
-#pragma GCC ivdep
-            for (int64_t i = 0; i < n; ++i) o[i] = Out(f(a, compute_t<B>(b[i])));
-          } else {
-            Out* __restrict ro = o;
-            for (int64_t i = 0; i < n; ++i) ro[i] = Out(f(a, compute_t<B>(b[i])));
-          }
+          detail::write_run(o, p[0] == p[2], n, [&](int64_t i) { return Out(f(a, compute_t<B>(b[i]))); });
           return;
         }
       }
