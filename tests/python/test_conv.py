@@ -79,6 +79,37 @@ def test_conv3d_matches_torch(case):
                lambda x, w, b: torch.conv3d(x, w, b, s, p, d, g), arrays, "float64", msg=str(case))
 
 
+@pytest.mark.parametrize("transposed", [False, True])
+def test_large_batch_in_chunks_matches_torch_at_any_thread_count(transposed):
+    # 37 samples: the kernels walk the batch in fixed, uneven chunks (oneDNN or im2col on each,
+    # split over threads); values and all three gradients must match torch, and be bitwise the
+    # same at 1, 2 and 3 threads.
+    arrays = conv_arrays(2, 37, 6, 8, (9, 8), (3, 3), 2, True, "float32", transposed=transposed)
+    if transposed:
+        fe = lambda x, w, b: ember.conv_transpose2d(x, w, b, 2, 1, 1, 2)
+        ft = lambda x, w, b: torch.conv_transpose2d(x, w, b, 2, 1, 1, 2)
+    else:
+        fe = lambda x, w, b: ember.conv2d(x, w, b, 1, 1, 1, 2)
+        ft = lambda x, w, b: torch.conv2d(x, w, b, 1, 1, 1, 2)
+    saved = ember.get_num_threads()
+    try:
+        seen = None
+        for n in (1, 2, 3):
+            ember.set_num_threads(n)
+            pairs = [both(a, "float32") for a in arrays]
+            ye = fe(*[p[0] for p in pairs])
+            ge = egrad([ye], [p[0] for p in pairs], [ember.ones_like(ye)])
+            got = [ye.detach().numpy().copy()] + [g.numpy().copy() for g in ge]
+            if seen is None:
+                seen = got
+                compare_fn(fe, ft, arrays, "float32", rtol=1e-4, atol=1e-4)
+            else:
+                for a, b in zip(seen, got):
+                    assert a.tobytes() == b.tobytes(), f"differs with {n} threads"
+    finally:
+        ember.set_num_threads(saved)
+
+
 @pytest.mark.parametrize("nd", [1, 2, 3])
 def test_unbatched_conv(nd):
     sp = (5,) * nd

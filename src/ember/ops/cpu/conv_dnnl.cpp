@@ -89,15 +89,16 @@ memory as_layout(const memory& user, const memory::desc& want, dnnl::stream& s) 
 struct Run {
   Descs d;
   dnnl::stream s{engine()};
-  // oneDNN runs on OpenMP threads: give it ember's thread count (or the count asked for).
-  int threads;
-  explicit Run(const ConvGeom& g, int n = 0) : d(descs(g)), threads(n > 0 ? n : get_num_threads()) {
-    if (omp_set_num_threads) omp_set_num_threads(threads);
+  // oneDNN runs on OpenMP threads. It is always given one: the caller splits the batch over
+  // ember's own threads, so libgomp never starts a team whose idle threads spin on the cores
+  // that ember's pool and OpenBLAS need (that spinning made two threads slower than one).
+  // omp_set_num_threads sets the calling thread's own setting.
+  explicit Run(const ConvGeom& g) : d(descs(g)) {
+    if (omp_set_num_threads) omp_set_num_threads(1);
   }
   memory user(const memory::dims& dims, tag t, const void* buf) {
     return memory({dims, dt::f32, t}, engine(), const_cast<void*>(buf));
   }
-  memory user(const memory::dims& dims, tag t, const Tensor& buf) { return user(dims, t, buf.raw_data()); }
   // Output written in oneDNN's layout, then reordered into the user's buffer.
   void finish(memory& out, memory& user_out) {
     if (out.get_desc() != user_out.get_desc()) dnnl::reorder(out, user_out).execute(s, out, user_out);
@@ -121,9 +122,8 @@ dnnl::convolution_forward::primitive_desc forward_pd(const Descs& d, bool with_b
 // Primitive descriptors and primitives per geometry, kept per thread: building them costs
 // far more than running a small convolution.
 using Key = std::vector<int64_t>;
-// (oneDNN's OpenMP kernels must run on as many threads as they were created for, hence `threads`.)
-Key key_of(const ConvGeom& g, int64_t kind, int threads) {
-  Key k{kind, threads, g.nd, g.N, g.C_in, g.C_out, g.groups};
+Key key_of(const ConvGeom& g, int64_t kind) {
+  Key k{kind, g.nd, g.N, g.C_in, g.C_out, g.groups};
   for (const Dim3* d : {&g.in, &g.out, &g.k, &g.stride, &g.pad, &g.dil}) k.insert(k.end(), d->begin(), d->end());
   return k;
 }
@@ -150,12 +150,12 @@ struct BwdWeightEntry {
 
 }  // namespace
 
-bool dnnl_conv_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y) {
-  if (!usable(g) || in_parallel_region()) return false;
+bool dnnl_conv_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y) {
+  if (!usable(g)) return false;
   try {
     Run r(g);
-    auto& e = cached<FwdEntry>(key_of(g, bias.defined() ? 1 : 0, r.threads), [&] {
-      auto pd = forward_pd(r.d, bias.defined());
+    auto& e = cached<FwdEntry>(key_of(g, bias ? 1 : 0), [&] {
+      auto pd = forward_pd(r.d, bias != nullptr);
       return FwdEntry{pd, dnnl::convolution_forward(pd)};
     });
     auto& pd = e.pd;
@@ -163,7 +163,7 @@ bool dnnl_conv_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, cons
     memory xm = as_layout(xu, pd.src_desc(), r.s), wm = as_layout(wu, pd.weights_desc(), r.s);
     memory ym = pd.dst_desc() == yu.get_desc() ? yu : memory(pd.dst_desc(), engine());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}};
-    if (bias.defined()) args.emplace(DNNL_ARG_BIAS, memory({{g.C_out}, dt::f32, tag::x}, engine(), bias.raw_data()));
+    if (bias) args.emplace(DNNL_ARG_BIAS, r.user({g.C_out}, tag::x, bias));
     e.prim.execute(r.s, args);
     r.finish(ym, yu);
     return true;
@@ -172,12 +172,12 @@ bool dnnl_conv_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, cons
   }
 }
 
-bool dnnl_conv_backward_input(const ConvGeom& g, const Tensor& y, const Tensor& w, const Tensor& x) {
-  if (!usable(g) || in_parallel_region()) return false;
+bool dnnl_conv_backward_input(const ConvGeom& g, const float* y, const float* w, float* x) {
+  if (!usable(g)) return false;
   try {
     Run r(g);
     using B = dnnl::convolution_backward_data;
-    auto& e = cached<BwdDataEntry>(key_of(g, 2, r.threads), [&] {
+    auto& e = cached<BwdDataEntry>(key_of(g, 2), [&] {
       B::primitive_desc pd(B::desc(dnnl::algorithm::convolution_direct, any(r.d.src), any(r.d.wei), any(r.d.dst),
                                    r.d.strides, r.d.dil, r.d.pl, r.d.pr),
                            engine(), forward_pd(r.d, false));
@@ -198,9 +198,9 @@ bool dnnl_conv_backward_input(const ConvGeom& g, const Tensor& y, const Tensor& 
 bool dnnl_conv_backward_weight(const ConvGeom& g, const float* x, const float* y, float* w) {
   if (!usable(g)) return false;
   try {
-    Run r(g, 1);
+    Run r(g);
     using B = dnnl::convolution_backward_weights;
-    auto& e = cached<BwdWeightEntry>(key_of(g, 3, r.threads), [&] {
+    auto& e = cached<BwdWeightEntry>(key_of(g, 3), [&] {
       B::primitive_desc pd(B::desc(dnnl::algorithm::convolution_direct, any(r.d.src), any(r.d.wei), any(r.d.dst),
                                    r.d.strides, r.d.dil, r.d.pl, r.d.pr),
                            engine(), forward_pd(r.d, false));
@@ -220,8 +220,8 @@ bool dnnl_conv_backward_weight(const ConvGeom& g, const float* x, const float* y
 
 #else  // built without oneDNN
 
-bool dnnl_conv_forward(const ConvGeom&, const Tensor&, const Tensor&, const Tensor&, const Tensor&) { return false; }
-bool dnnl_conv_backward_input(const ConvGeom&, const Tensor&, const Tensor&, const Tensor&) { return false; }
+bool dnnl_conv_forward(const ConvGeom&, const float*, const float*, const float*, float*) { return false; }
+bool dnnl_conv_backward_input(const ConvGeom&, const float*, const float*, float*) { return false; }
 bool dnnl_conv_backward_weight(const ConvGeom&, const float*, const float*, float*) { return false; }
 
 #endif

@@ -1,8 +1,8 @@
-// Convolution as im2col + GEMM (OpenBLAS for float32/float64, a plain loop for
-// integers). Work is split over the batch; each thread owns its column buffer and
-// calls BLAS single-threaded, so threads never contend inside BLAS. The weight
-// gradient sums over the batch in a fixed number of chunks combined in a fixed
-// order, so it does not depend on the thread count.
+// Convolution kernels. Float32 runs through oneDNN when it is built in, otherwise (and for
+// float64 and integers) as im2col + GEMM (OpenBLAS, or a plain loop for integers). Work is
+// split over the batch in fixed chunks; each thread owns its column buffer and calls BLAS
+// and oneDNN single-threaded, so threads never contend inside them. The weight gradient
+// sums the chunks in a fixed order, so no result depends on the thread count.
 #include <cblas.h>
 
 #include <algorithm>
@@ -81,6 +81,16 @@ template <class F> void run_split(int64_t n, double work, F&& body) {
   }
 }
 
+// Every convolution kernel walks the batch in the same fixed chunks (they do not depend on
+// the thread count, so neither does any result); threads take whole chunks, and oneDNN runs
+// single-threaded on each.
+int64_t batch_chunks(const ConvGeom& g) { return std::max<int64_t>(1, std::min<int64_t>(g.N, 16)); }
+ConvGeom sub_batch(const ConvGeom& g, int64_t n0, int64_t n1) {
+  ConvGeom sub = g;
+  sub.N = n1 - n0;
+  return sub;
+}
+
 template <class T> void add_channel_bias(T* out, const T* b, int64_t C, int64_t L) {
   for (int64_t c = 0; c < C; ++c) {
     const T v = b[c];
@@ -92,7 +102,6 @@ template <class T> void add_channel_bias(T* out, const T* b, int64_t C, int64_t 
 }  // namespace
 
 void conv_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y) {
-  if (x.dtype() == Dtype::Float32 && dnnl_conv_forward(g, x, w, bias, y)) return;
   visit_conv_dtype(x.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* X = static_cast<const T*>(x.raw_data());
@@ -101,33 +110,34 @@ void conv_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Ten
     T* Y = static_cast<T*>(y.raw_data());
     const int64_t in_sp = prod3(g.in), out_sp = prod3(g.out), K = g.col_rows(), cin = g.cin_g(), cout = g.cout_g();
     const bool pw = g.is_pointwise();
-    run_split(g.N, double(g.N) * g.C_out * out_sp * K, [&](int64_t n0, int64_t n1) {
-      std::vector<T> col(pw ? 0 : size_t(K * out_sp));
-      for (int64_t n = n0; n < n1; ++n)
-        for (int64_t gi = 0; gi < g.groups; ++gi) {
-          const T* xs = X + (n * g.C_in + gi * cin) * in_sp;
-          const T* cm = xs;
-          if (!pw) {
-            im2col(xs, col.data(), cin, g);
-            cm = col.data();
-          }
-          T* ys = Y + (n * g.C_out + gi * cout) * out_sp;
-          gemm<T>(false, false, cout, out_sp, K, Wt + gi * cout * K, K, cm, out_sp, T(0), ys, out_sp);
-          if (B) add_channel_bias(ys, B + gi * cout, cout, out_sp);
+    const int64_t chunks = batch_chunks(g);
+    run_split(chunks, double(g.N) * g.C_out * out_sp * K, [&](int64_t c0, int64_t c1) {
+      std::vector<T> col;
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t n0 = c * g.N / chunks, n1 = (c + 1) * g.N / chunks;
+        if constexpr (std::is_same_v<T, float>) {
+          if (n1 > n0 && dnnl_conv_forward(sub_batch(g, n0, n1), X + n0 * g.C_in * in_sp, Wt, B, Y + n0 * g.C_out * out_sp))
+            continue;
         }
+        if (col.empty() && !pw) col.resize(size_t(K * out_sp));
+        for (int64_t n = n0; n < n1; ++n)
+          for (int64_t gi = 0; gi < g.groups; ++gi) {
+            const T* xs = X + (n * g.C_in + gi * cin) * in_sp;
+            const T* cm = xs;
+            if (!pw) {
+              im2col(xs, col.data(), cin, g);
+              cm = col.data();
+            }
+            T* ys = Y + (n * g.C_out + gi * cout) * out_sp;
+            gemm<T>(false, false, cout, out_sp, K, Wt + gi * cout * K, K, cm, out_sp, T(0), ys, out_sp);
+            if (B) add_channel_bias(ys, B + gi * cout, cout, out_sp);
+          }
+      }
     });
   });
 }
 
 void conv_backward_input(const ConvGeom& g, const Tensor& y, const Tensor& w, const Tensor& bias, const Tensor& x) {
-  if (y.dtype() == Dtype::Float32 && dnnl_conv_backward_input(g, y, w, x)) {
-    if (bias.defined()) {
-      float* X = static_cast<float*>(x.raw_data());
-      const float* B = static_cast<const float*>(bias.raw_data());
-      for (int64_t n = 0; n < g.N; ++n) add_channel_bias(X + n * g.C_in * prod3(g.in), B, g.C_in, prod3(g.in));
-    }
-    return;
-  }
   visit_conv_dtype(y.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
     const T* Y = static_cast<const T*>(y.raw_data());
@@ -136,21 +146,33 @@ void conv_backward_input(const ConvGeom& g, const Tensor& y, const Tensor& w, co
     T* X = static_cast<T*>(x.raw_data());
     const int64_t in_sp = prod3(g.in), out_sp = prod3(g.out), K = g.col_rows(), cin = g.cin_g(), cout = g.cout_g();
     const bool pw = g.is_pointwise();
-    run_split(g.N, double(g.N) * g.C_out * out_sp * K, [&](int64_t n0, int64_t n1) {
-      std::vector<T> col(pw ? 0 : size_t(K * out_sp));
-      for (int64_t n = n0; n < n1; ++n)
-        for (int64_t gi = 0; gi < g.groups; ++gi) {
-          const T* ys = Y + (n * g.C_out + gi * cout) * out_sp;
-          T* xs = X + (n * g.C_in + gi * cin) * in_sp;
-          if (pw) {
-            gemm<T>(true, false, K, out_sp, cout, Wt + gi * cout * K, K, ys, out_sp, T(0), xs, in_sp);
-          } else {
-            gemm<T>(true, false, K, out_sp, cout, Wt + gi * cout * K, K, ys, out_sp, T(0), col.data(), out_sp);
-            std::fill(xs, xs + cin * in_sp, T(0));
-            col2im_add(col.data(), xs, cin, g);
+    const int64_t chunks = batch_chunks(g);
+    run_split(chunks, double(g.N) * g.C_out * out_sp * K, [&](int64_t c0, int64_t c1) {
+      std::vector<T> col;
+      for (int64_t c = c0; c < c1; ++c) {
+        const int64_t n0 = c * g.N / chunks, n1 = (c + 1) * g.N / chunks;
+        if constexpr (std::is_same_v<T, float>) {
+          if (n1 > n0 && dnnl_conv_backward_input(sub_batch(g, n0, n1), Y + n0 * g.C_out * out_sp, Wt, X + n0 * g.C_in * in_sp)) {
+            if (B)
+              for (int64_t n = n0; n < n1; ++n) add_channel_bias(X + n * g.C_in * in_sp, B, g.C_in, in_sp);
+            continue;
           }
-          if (B) add_channel_bias(xs, B + gi * cin, cin, in_sp);
         }
+        if (col.empty() && !pw) col.resize(size_t(K * out_sp));
+        for (int64_t n = n0; n < n1; ++n)
+          for (int64_t gi = 0; gi < g.groups; ++gi) {
+            const T* ys = Y + (n * g.C_out + gi * cout) * out_sp;
+            T* xs = X + (n * g.C_in + gi * cin) * in_sp;
+            if (pw) {
+              gemm<T>(true, false, K, out_sp, cout, Wt + gi * cout * K, K, ys, out_sp, T(0), xs, in_sp);
+            } else {
+              gemm<T>(true, false, K, out_sp, cout, Wt + gi * cout * K, K, ys, out_sp, T(0), col.data(), out_sp);
+              std::fill(xs, xs + cin * in_sp, T(0));
+              col2im_add(col.data(), xs, cin, g);
+            }
+            if (B) add_channel_bias(xs, B + gi * cin, cin, in_sp);
+          }
+      }
     });
   });
 }
@@ -165,7 +187,7 @@ void conv_backward_weight(const ConvGeom& g, const Tensor& x, const Tensor& y, c
     const int64_t wnumel = g.C_out * K;
     const bool pw = g.is_pointwise();
     // Fixed chunking of the batch: partial sums land in their own buffers, then add up in order.
-    const int64_t chunks = std::max<int64_t>(1, std::min<int64_t>(g.N, 16));
+    const int64_t chunks = batch_chunks(g);
     std::vector<T> partial(size_t((chunks - 1) * wnumel));
     run_split(chunks, double(g.N) * g.C_out * out_sp * K, [&](int64_t c0, int64_t c1) {
       std::vector<T> col;
@@ -173,9 +195,7 @@ void conv_backward_weight(const ConvGeom& g, const Tensor& x, const Tensor& y, c
         T* dst = c == 0 ? Wt : partial.data() + (c - 1) * wnumel;
         const int64_t n0 = c * g.N / chunks, n1 = (c + 1) * g.N / chunks;
         if constexpr (std::is_same_v<T, float>) {
-          ConvGeom sub = g;
-          sub.N = n1 - n0;
-          if (sub.N > 0 && dnnl_conv_backward_weight(sub, X + n0 * g.C_in * in_sp, Y + n0 * g.C_out * out_sp, dst))
+          if (n1 > n0 && dnnl_conv_backward_weight(sub_batch(g, n0, n1), X + n0 * g.C_in * in_sp, Y + n0 * g.C_out * out_sp, dst))
             continue;
         }
         if (col.empty() && !pw) col.resize(size_t(K * out_sp));

@@ -47,14 +47,14 @@ void channel_sum(const Tensor& t, int64_t outer, int64_t C, int64_t inner, const
 // out (outer, C, inner) = b[c] broadcast: the adjoint of channel_sum.
 void channel_broadcast(const Tensor& b, int64_t outer, int64_t C, int64_t inner, const Tensor& out);
 
-// oneDNN versions of the three convolution kernels (float32, built with oneDNN): each returns
-// false when oneDNN is absent, disabled (EMBER_DNNL=0) or declines the problem, and the caller
-// then runs the im2col + BLAS kernel.
-bool dnnl_conv_forward(const ConvGeom& g, const Tensor& x, const Tensor& w, const Tensor& bias, const Tensor& y);
-bool dnnl_conv_backward_input(const ConvGeom& g, const Tensor& y, const Tensor& w, const Tensor& x);
-// The weight gradient on one thread (threads = 1) for a slice of the batch (g.N samples at x, y),
-// so the caller can sum fixed batch chunks in a fixed order: oneDNN's own split of the batch
-// reduction depends on the thread count.
+// oneDNN versions of the three convolution kernels (float32, built with oneDNN) for a slice of
+// the batch (g.N samples at the pointers), run on the calling thread: the caller splits the
+// batch over ember's threads in fixed chunks (and sums the weight gradient's chunks in a fixed
+// order, which oneDNN's own split would tie to the thread count). Each returns false when
+// oneDNN is absent, disabled (EMBER_DNNL=0) or declines the problem, and the caller then runs
+// the im2col + BLAS kernel. bias may be null.
+bool dnnl_conv_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, float* y);
+bool dnnl_conv_backward_input(const ConvGeom& g, const float* y, const float* w, float* x);
 bool dnnl_conv_backward_weight(const ConvGeom& g, const float* x, const float* y, float* w);
 
 // nn.functional.unfold / fold over a batch: x (N, C_in, in) <-> col (N, C_in * k, out).

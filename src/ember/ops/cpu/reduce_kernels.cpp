@@ -213,19 +213,26 @@ struct DimList {
 };
 
 // ---------------------------------------------------------------- folding contiguous runs
-// Many independent accumulators (four AVX registers' worth) so the loop vectorizes;
-// lanes combine in a fixed tree at the end.
+// Many independent accumulators (eight AVX registers' worth) so the loop vectorizes
+// and the adds' latency hides behind the loads; lanes combine in a fixed tree at the end.
 template <class Op> struct Lanes {
   using A = typename Op::acc_t;
-  static constexpr int L = int(128 / sizeof(A)) < 8 ? 8 : int(128 / sizeof(A));
+  static constexpr int L = int(256 / sizeof(A)) < 8 ? 8 : int(256 / sizeof(A));
+  // Software prefetch this many bytes ahead: the hardware prefetcher alone leaves a
+  // single core ~20% short of its read bandwidth on long runs (measured on 64 MB sums).
+  static constexpr int64_t kPrefetchBytes = 8192;
   A a[L];
   explicit Lanes(const Op& op) {
     for (int k = 0; k < L; ++k) a[k] = op.identity();
   }
   template <class C> void feed(const Op& op, const C* __restrict p, int64_t n) {
+    constexpr int64_t ahead = kPrefetchBytes / int64_t(sizeof(C));
+    constexpr int64_t line = 64 / int64_t(sizeof(C));
     int64_t i = 0;
-    for (; i + L <= n; i += L)
+    for (; i + L <= n; i += L) {
+      for (int64_t k = 0; k < L; k += line) __builtin_prefetch(p + i + ahead + k);
       for (int k = 0; k < L; ++k) a[k] = op.combine(a[k], op.map(p[i + k]));
+    }
     for (int k = 0; i + k < n; ++k) a[k] = op.combine(a[k], op.map(p[i + k]));
   }
   A finish(const Op& op) {
