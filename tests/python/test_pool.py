@@ -30,6 +30,11 @@ MAX_CASES = [
     (1, (2, 3, 10), 3, 2, 1, 2, True),
     (1, (3, 9), 2, None, 1, 1, False),          # unbatched
     (3, (1, 2, 5, 4, 5), 2, (1, 2, 2), (1, 0, 1), 1, True),
+    # full 2x2 / 3x3 windows run a fixed-size loop; the clipped ones at the edges do not
+    (2, (2, 3, 9, 8), 3, 2, 1, 1, False),
+    (2, (1, 2, 7, 9), 2, 2, 1, 1, True),
+    (2, (2, 2, 6, 7), 2, 1, 0, 1, False),
+    (2, (1, 1, 8, 10), 3, (1, 2), 1, 1, True),
 ]
 
 
@@ -59,6 +64,18 @@ def test_max_pool_nan_and_ties():
         for out in (1, 2, 3):
             check(ember.adaptive_max_pool1d(xe, out, return_indices=True),
                   F.adaptive_max_pool1d(xt, out, return_indices=True))
+
+
+@pytest.mark.parametrize("k,s,p", [(2, 2, 0), (2, 1, 1), (3, 1, 1), (3, 2, 0)])
+def test_max_pool2d_nan_ties_and_infinities(k, s, p):
+    # NaN wins (the last one when several), ties keep the first, -inf windows give -inf
+    x = RNG.choice([0.0, 1.0, np.nan, -np.inf, np.inf, -2.0], size=(2, 3, 7, 8), p=[.3, .3, .1, .1, .1, .1])
+    x[1, 2] = -np.inf
+    xe, xt = both(x, requires_grad=False)
+    ve, ie = ember.max_pool2d(xe, k, s, p, return_indices=True)
+    vt, it = F.max_pool2d(xt, k, s, p, return_indices=True)
+    check(ve, vt)
+    check(ie, it)
 
 
 def test_max_pool_bfloat16_and_dtype_errors():

@@ -67,6 +67,49 @@ inline AvgWin avg_window(int64_t o, int64_t k, int64_t s, int64_t p, int64_t in)
 inline int64_t adaptive_start(int64_t o, int64_t in, int64_t out) { return (o * in) / out; }
 inline int64_t adaptive_end(int64_t o, int64_t in, int64_t out) { return ((o + 1) * in + out - 1) / out; }
 
+// The maximum of one window and its flat index, by torch's rule "take v if v > max or v
+// is NaN" (so the last NaN wins). Split into a NaN-ignoring max (vmaxss) and integer
+// selects for the indices, so nothing branches on the data.
+template <class T> struct MaxPick {
+  T bv;
+  int64_t best, nan_at = 0;
+  bool any_nan = false;
+  MaxPick(T lowest, int64_t first) : bv(lowest), best(first) {}
+  void take(T v, int64_t at) {
+    const bool gt = v > bv, nan = is_nan(v);
+    best = gt ? at : best;
+    bv = std::max(bv, v);
+    nan_at = nan ? at : nan_at;
+    any_nan |= nan;
+  }
+  void store(T& y, int64_t& i) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      y = any_nan ? std::numeric_limits<T>::quiet_NaN() : bv;
+      i = any_nan ? nan_at : best;
+    } else {
+      y = bv;
+      i = best;
+    }
+  }
+};
+
+template <class T> T lowest_of() {
+  return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
+}
+
+// n outputs of one row whose K x K windows (no dilation) lie wholly inside the plane: the
+// first window starts at flat offset `first`, the next ones `stride` further along the row.
+template <class T, int K>
+void max_rows_fixed(const T* xp, int64_t W, int64_t first, int64_t stride, int64_t n, T lowest, T* y, int64_t* ind) {
+  for (int64_t j = 0; j < n; ++j) {
+    const int64_t base = first + j * stride;
+    MaxPick<T> pick(lowest, base);
+    for (int r = 0; r < K; ++r)
+      for (int c = 0; c < K; ++c) pick.take(xp[base + r * W + c], base + r * W + c);
+    pick.store(y[j], ind[j]);
+  }
+}
+
 }  // namespace
 
 void max_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor& y, const Tensor& indices) {
@@ -80,52 +123,51 @@ void max_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor& y, const
     const int64_t D = g.in[0], H = g.in[1], W = g.in[2];
     const int64_t in_sp = prod3(g.in), out_sp = prod3(g.out);
     const Dim3 k = g.k, st = g.stride, pd = g.pad, dl = g.dil, out = g.out;
-    const T lowest = std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity()
-                                                          : std::numeric_limits<T>::lowest();
+    const T lowest = lowest_of<T>();
     // First in-range tap and the end of the window along one dim.
     auto range = [](int64_t o, int64_t kk, int64_t s, int64_t p, int64_t d, int64_t n, int64_t& b, int64_t& e) {
       b = o * s - p;
       e = std::min(b + (kk - 1) * d + 1, n);
       if (b < 0) b += ((-b + d - 1) / d) * d;
     };
+    // Outputs [ow_lo, ow_hi) of a row have whole, unclipped windows along the width.
+    const int64_t ow_lo = std::min(out[2], (pd[2] + st[2] - 1) / st[2]);
+    const int64_t ow_hi = W + pd[2] >= (k[2] - 1) * dl[2] + 1
+                              ? std::max(ow_lo, std::min(out[2], (W + pd[2] - (k[2] - 1) * dl[2] - 1) / st[2] + 1))
+                              : ow_lo;
+    // Full 2x2 and 3x3 windows (2-d pooling, no dilation) take a loop with fixed bounds.
+    const int fixed = (k[0] == 1 && dl[1] == 1 && dl[2] == 1 && k[1] == k[2] && (k[1] == 2 || k[1] == 3)) ? int(k[1]) : 0;
     for_planes(g.planes, out_sp * prod3(k), [&](int64_t p) {
       const T* xp = X + p * in_sp;
       T* yp = Y + p * out_sp;
       int64_t* ip = I + p * out_sp;
+      auto generic = [&](int64_t d0, int64_t d1, int64_t h0, int64_t h1, int64_t ow, int64_t o) {
+        int64_t w0, w1;
+        range(ow, k[2], st[2], pd[2], dl[2], W, w0, w1);
+        MaxPick<T> pick(lowest, (d0 * H + h0) * W + w0);
+        for (int64_t id = d0; id < d1; id += dl[0])
+          for (int64_t ih = h0; ih < h1; ih += dl[1]) {
+            const int64_t row = (id * H + ih) * W;
+            for (int64_t iw = w0; iw < w1; iw += dl[2]) pick.take(xp[row + iw], row + iw);
+          }
+        pick.store(yp[o], ip[o]);
+      };
       int64_t o = 0;
       for (int64_t od = 0; od < out[0]; ++od) {
         int64_t d0, d1;
         range(od, k[0], st[0], pd[0], dl[0], D, d0, d1);
-        for (int64_t oh = 0; oh < out[1]; ++oh) {
+        for (int64_t oh = 0; oh < out[1]; ++oh, o += out[2]) {
           int64_t h0, h1;
           range(oh, k[1], st[1], pd[1], dl[1], H, h0, h1);
-          for (int64_t ow = 0; ow < out[2]; ++ow, ++o) {
-            int64_t w0, w1;
-            range(ow, k[2], st[2], pd[2], dl[2], W, w0, w1);
-            // torch's rule is "take v if v > max or v is NaN". Split into a NaN-ignoring max
-            // (vmaxss) and integer selects for the indices, so nothing branches on the data.
-            int64_t best = (d0 * H + h0) * W + w0, nan_at = 0;
-            T bv = lowest;
-            bool any_nan = false;
-            for (int64_t id = d0; id < d1; id += dl[0])
-              for (int64_t ih = h0; ih < h1; ih += dl[1]) {
-                const int64_t row = (id * H + ih) * W;
-                for (int64_t iw = w0; iw < w1; iw += dl[2]) {
-                  const T v = xp[row + iw];
-                  const bool gt = v > bv, nan = is_nan(v);
-                  best = gt ? row + iw : best;
-                  bv = std::max(bv, v);
-                  nan_at = nan ? row + iw : nan_at;
-                  any_nan |= nan;
-                }
-              }
-            if (any_nan) {
-              bv = std::numeric_limits<T>::quiet_NaN();
-              best = nan_at;
-            }
-            yp[o] = bv;
-            ip[o] = best;
+          int64_t ow = 0;
+          if (fixed && h1 - h0 == fixed) {
+            for (; ow < ow_lo; ++ow) generic(d0, d1, h0, h1, ow, o + ow);
+            const int64_t first = (d0 * H + h0) * W + ow_lo * st[2] - pd[2];
+            if (fixed == 2) max_rows_fixed<T, 2>(xp, W, first, st[2], ow_hi - ow_lo, lowest, yp + o + ow, ip + o + ow);
+            else max_rows_fixed<T, 3>(xp, W, first, st[2], ow_hi - ow_lo, lowest, yp + o + ow, ip + o + ow);
+            ow = ow_hi;
           }
+          for (; ow < out[2]; ++ow) generic(d0, d1, h0, h1, ow, o + ow);
         }
       }
     });
@@ -277,27 +319,14 @@ void adaptive_max_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor&
           s[d] = adaptive_start(oo[d], g.in[d], g.out[d]);
           e[d] = adaptive_end(oo[d], g.in[d], g.out[d]);
         }
-        // the same rule and branch-free form as max_pool_forward
-        int64_t best = (s[0] * g.in[1] + s[1]) * g.in[2] + s[2], nan_at = 0;
-        T bv = -std::numeric_limits<T>::infinity();
-        bool any_nan = false;
+        MaxPick<T> pick(lowest_of<T>(), (s[0] * g.in[1] + s[1]) * g.in[2] + s[2]);
         for (int64_t id = s[0]; id < e[0]; ++id)
           for (int64_t ih = s[1]; ih < e[1]; ++ih)
             for (int64_t iw = s[2]; iw < e[2]; ++iw) {
               const int64_t idx = (id * g.in[1] + ih) * g.in[2] + iw;
-              const T v = xp[idx];
-              const bool gt = v > bv, nan = is_nan(v);
-              best = gt ? idx : best;
-              bv = std::max(bv, v);
-              nan_at = nan ? idx : nan_at;
-              any_nan |= nan;
+              pick.take(xp[idx], idx);
             }
-        if (any_nan) {
-          bv = std::numeric_limits<T>::quiet_NaN();
-          best = nan_at;
-        }
-        yp[o] = bv;
-        ip[o] = best;
+        pick.store(yp[o], ip[o]);
       });
     });
   });
