@@ -74,6 +74,10 @@ void register_elementwise_ops(Registry& r) {
   });
   r.add("xlogy", [](A a) -> T { return {xlogy(a.tensor(0), a.tensor(1))}; });
   r.add("equal", nullptr, kReadsValue);
+  r.add("allclose", nullptr, kReadsValue);
+  r.add("isclose", [](A a) -> T { return {isclose(a.tensor(0), a.tensor(1), a.d(2, 1e-5), a.d(3, 1e-8), a.b(4, false))}; });
+  r.add("logaddexp", [](A a) -> T { return {logaddexp(a.tensor(0), a.tensor(1))}; });
+  r.add("logaddexp2", [](A a) -> T { return {logaddexp2(a.tensor(0), a.tensor(1))}; });
 
   // pow(Tensor, Tensor), pow(Tensor, number), pow(number, Tensor)
   r.add("pow", [](A a) -> T {

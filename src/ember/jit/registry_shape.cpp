@@ -224,6 +224,26 @@ void register_shape_ops(Registry& r) {
     return {v, i};
   });
   r.add("one_hot", [](A a) -> T { return {one_hot(a.tensor(0), a.i(1, -1))}; });
+
+  r.add("diff", [](A a) -> T {
+    return {diff(a.tensor(0), a.i(1, 1), a.i(2, -1), a.has(3) ? a.tensor(3) : Tensor(), a.has(4) ? a.tensor(4) : Tensor())};
+  });
+  r.add("hsplit", [](A a) -> T { return a[1].is_int() ? hsplit(a.tensor(0), a.i(1)) : hsplit(a.tensor(0), a.shape(1)); });
+  r.add("vsplit", [](A a) -> T { return a[1].is_int() ? vsplit(a.tensor(0), a.i(1)) : vsplit(a.tensor(0), a.shape(1)); });
+  r.add("dsplit", [](A a) -> T { return a[1].is_int() ? dsplit(a.tensor(0), a.i(1)) : dsplit(a.tensor(0), a.shape(1)); });
+
+  // In-place metadata changes: the graph's value for `self` becomes the result.
+  r.add("squeeze_", [](A a) -> T {
+    Tensor t = inplace_target(a);
+    return {a.has(1) ? squeeze_(t, a.dims(1)) : squeeze_(t)};
+  }, kInplace);
+  r.add("unsqueeze_", [](A a) -> T { Tensor t = inplace_target(a); return {unsqueeze_(t, a.i(1))}; }, kInplace);
+  r.add("transpose_", [](A a) -> T { Tensor t = inplace_target(a); return {transpose_(t, a.i(1), a.i(2))}; }, kInplace);
+  r.alias("swapdims_", "transpose_");
+  r.alias("swapaxes_", "transpose_");
+  r.add("t_", [](A a) -> T { Tensor t = inplace_target(a); return {t_(t)}; }, kInplace);
+  r.add("resize_", [](A a) -> T { Tensor t = inplace_target(a); return {resize_(t, varargs(a).to_int_list())}; }, kInplace);
+  r.add("resize_as_", [](A a) -> T { Tensor t = inplace_target(a); return {resize_(t, a.tensor(1).sizes())}; }, kInplace);
 }
 
 }  // namespace ember::jit
