@@ -64,6 +64,22 @@ inline AvgWin avg_window(int64_t o, int64_t k, int64_t s, int64_t p, int64_t in)
   return {std::max<int64_t>(st, 0), std::min(en, in), len};
 }
 
+// f(o, w, div) for every output o of a plane: w its clipped window per dim, div the divisor
+// by torch's rules, or 0 when the window holds padding only.
+template <class F> void for_each_avg_window(const PoolGeom& g, bool count_include_pad, int64_t divisor_override, F&& f) {
+  for_each_output(g.out, [&](int64_t o, int64_t od, int64_t oh, int64_t ow) {
+    const int64_t oo[3] = {od, oh, ow};
+    AvgWin w[3];
+    int64_t pool_size = 1, count = 1;
+    for (int d = 0; d < 3; ++d) {
+      w[d] = avg_window(oo[d], g.k[d], g.stride[d], g.pad[d], g.in[d]);
+      pool_size *= w[d].padded_len;
+      count *= std::max<int64_t>(0, w[d].end - w[d].start);
+    }
+    f(o, w, count == 0 ? 0 : divisor_override ? divisor_override : (count_include_pad ? pool_size : count));
+  });
+}
+
 inline int64_t adaptive_start(int64_t o, int64_t in, int64_t out) { return (o * in) / out; }
 inline int64_t adaptive_end(int64_t o, int64_t in, int64_t out) { return ((o + 1) * in + out - 1) / out; }
 
@@ -185,16 +201,8 @@ void avg_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor& y, bool 
     for_planes(g.planes, out_sp * prod3(g.k), [&](int64_t p) {
       const T* xp = X + p * in_sp;
       T* yp = Y + p * out_sp;
-      for_each_output(g.out, [&](int64_t o, int64_t od, int64_t oh, int64_t ow) {
-        const int64_t oo[3] = {od, oh, ow};
-        AvgWin w[3];
-        int64_t pool_size = 1, count = 1;
-        for (int d = 0; d < 3; ++d) {
-          w[d] = avg_window(oo[d], g.k[d], g.stride[d], g.pad[d], g.in[d]);
-          pool_size *= w[d].padded_len;
-          count *= std::max<int64_t>(0, w[d].end - w[d].start);
-        }
-        if (count == 0) {
+      for_each_avg_window(g, count_include_pad, divisor_override, [&](int64_t o, const AvgWin* w, int64_t div) {
+        if (div == 0) {  // a window of padding only
           yp[o] = T(0);
           return;
         }
@@ -204,7 +212,6 @@ void avg_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor& y, bool 
             const T* row = xp + (id * g.in[1] + ih) * g.in[2];
             for (int64_t iw = w[2].start; iw < w[2].end; ++iw) sum += A(row[iw]);
           }
-        const int64_t div = divisor_override ? divisor_override : (count_include_pad ? pool_size : count);
         yp[o] = T(sum / A(div));
       });
     });
@@ -221,17 +228,8 @@ void avg_pool_backward(const PoolGeom& g, const Tensor& gy, const Tensor& gx, bo
     for_planes(g.planes, out_sp * prod3(g.k), [&](int64_t p) {
       const T* gp = GY + p * out_sp;
       T* xp = GX + p * in_sp;
-      for_each_output(g.out, [&](int64_t o, int64_t od, int64_t oh, int64_t ow) {
-        const int64_t oo[3] = {od, oh, ow};
-        AvgWin w[3];
-        int64_t pool_size = 1, count = 1;
-        for (int d = 0; d < 3; ++d) {
-          w[d] = avg_window(oo[d], g.k[d], g.stride[d], g.pad[d], g.in[d]);
-          pool_size *= w[d].padded_len;
-          count *= std::max<int64_t>(0, w[d].end - w[d].start);
-        }
-        if (count == 0) return;
-        const int64_t div = divisor_override ? divisor_override : (count_include_pad ? pool_size : count);
+      for_each_avg_window(g, count_include_pad, divisor_override, [&](int64_t o, const AvgWin* w, int64_t div) {
+        if (div == 0) return;
         const T v = gp[o] / T(div);
         for (int64_t id = w[0].start; id < w[0].end; ++id)
           for (int64_t ih = w[1].start; ih < w[1].end; ++ih) {
