@@ -217,52 +217,53 @@ template <class T> inline void combine(ScatterOp op, T* d, T s) {
 
 }  // namespace
 
+namespace {
+
+// The walk gather and scatter share: every index value v at position j of each line of
+// `index` along dim, checked against the limit, with the line bases of `a` and `b` (squashed
+// like index, so one loop position is one line along dim: no two threads share an element).
+// fn(a_line, b_line, j, v, a_step, b_step).
+template <class F> void for_each_index(const Tensor& index, int64_t dim, int64_t limit, const Tensor& a, const Tensor& b, F&& fn) {
+  DimOp op = make_dim_op(index, dim, limit);
+  int64_t a_step, b_step;
+  Tensor a_sq = squash(op, a, a_step), b_sq = squash(op, b, b_step);
+  ElementwiseLoop L(op.index_sq, {&a_sq, &b_sq});
+  const int64_t grain = std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(1, op.len));
+  L.for_each([&](char** p, const int64_t* s, int64_t n) {
+    for (int64_t k = 0; k < n; ++k) {
+      const char* ip = p[0] + k * s[0];
+      char* pa = p[1] + k * s[1];
+      char* pb = p[2] + k * s[2];
+      for (int64_t j = 0; j < op.len; ++j) {
+        int64_t v = *reinterpret_cast<const int64_t*>(ip + j * op.index_step);
+        if (v < 0 || v >= op.limit) index_out_of_bounds(v, op.dim, op.limit);
+        fn(pa, pb, j, v, a_step, b_step);
+      }
+    }
+  }, grain);
+}
+
+}  // namespace
+
 void gather_kernel(const Tensor& out, const Tensor& self, int64_t dim, const Tensor& index) {
   if (index.numel() == 0) return;
-  DimOp op = make_dim_op(index, dim, self.dim() == 0 ? 1 : self.sizes()[dim]);
-  int64_t out_step, self_step;
-  Tensor out_sq = squash(op, out, out_step), self_sq = squash(op, self, self_step);
-  ElementwiseLoop L(op.index_sq, {&out_sq, &self_sq});
-  int64_t grain = std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(1, op.len));
   visit_dtype(self.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    L.for_each([&](char** p, const int64_t* s, int64_t n) {
-      for (int64_t k = 0; k < n; ++k) {
-        const char* ip = p[0] + k * s[0];
-        char* o = p[1] + k * s[1];
-        const char* sp = p[2] + k * s[2];
-        for (int64_t j = 0; j < op.len; ++j) {
-          int64_t v = *reinterpret_cast<const int64_t*>(ip + j * op.index_step);
-          if (v < 0 || v >= op.limit) index_out_of_bounds(v, op.dim, op.limit);
-          *reinterpret_cast<T*>(o + j * out_step) = *reinterpret_cast<const T*>(sp + v * self_step);
-        }
-      }
-    }, grain);
+    for_each_index(index, dim, self.dim() == 0 ? 1 : self.sizes()[dim], out, self,
+                   [](char* o, const char* sp, int64_t j, int64_t v, int64_t out_step, int64_t self_step) {
+                     *reinterpret_cast<T*>(o + j * out_step) = *reinterpret_cast<const T*>(sp + v * self_step);
+                   });
   });
 }
 
 void scatter_kernel(const Tensor& self, int64_t dim, const Tensor& index, const Tensor& src, ScatterOp sop) {
   if (index.numel() == 0) return;
-  DimOp op = make_dim_op(index, dim, self.dim() == 0 ? 1 : self.sizes()[dim]);
-  int64_t self_step, src_step;
-  Tensor self_sq = squash(op, self, self_step), src_sq = squash(op, src, src_step);
-  ElementwiseLoop L(op.index_sq, {&self_sq, &src_sq});
-  int64_t grain = std::max<int64_t>(1, kGrainElementwise / std::max<int64_t>(1, op.len));
   visit_dtype(self.dtype(), [&](auto tag) {
     using T = typename decltype(tag)::type;
-    // One loop position is one line of self along dim: no two threads share an element.
-    L.for_each([&](char** p, const int64_t* s, int64_t n) {
-      for (int64_t k = 0; k < n; ++k) {
-        const char* ip = p[0] + k * s[0];
-        char* d = p[1] + k * s[1];
-        const char* sp = p[2] + k * s[2];
-        for (int64_t j = 0; j < op.len; ++j) {
-          int64_t v = *reinterpret_cast<const int64_t*>(ip + j * op.index_step);
-          if (v < 0 || v >= op.limit) index_out_of_bounds(v, op.dim, op.limit);
-          combine(sop, reinterpret_cast<T*>(d + v * self_step), *reinterpret_cast<const T*>(sp + j * src_step));
-        }
-      }
-    }, grain);
+    for_each_index(index, dim, self.dim() == 0 ? 1 : self.sizes()[dim], self, src,
+                   [sop](char* d, const char* sp, int64_t j, int64_t v, int64_t self_step, int64_t src_step) {
+                     combine(sop, reinterpret_cast<T*>(d + v * self_step), *reinterpret_cast<const T*>(sp + j * src_step));
+                   });
   });
 }
 
