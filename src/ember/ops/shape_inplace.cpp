@@ -21,6 +21,9 @@ Tensor& take_geometry(Tensor& self, const Tensor& view, const char* op) {
   s->offset = v->offset;
   s->refresh();
   self.bump_version();
+  // Not autograd::set_grad_fn: that moves a retain_grad hook to the new node, while torch
+  // leaves it where it was (y.retain_grad(); y.squeeze_() reports the gradient of y as it was
+  // before the squeeze). tests/python/test_shape.py pins this.
   if (auto* vm = autograd::meta_if(view); vm && vm->grad_fn) {
     auto& m = autograd::meta(self);
     m.grad_fn = vm->grad_fn;
