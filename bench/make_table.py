@@ -49,11 +49,13 @@ def main():
     print(f"One run of `bench/run_side_by_side.sh` ({time.strftime('%Y-%m-%d')}, {platform.machine()}, "
           f"{os.cpu_count()} cores, shared machine): each number is the best of the rounds. "
           "Times in seconds (`_s`) or microseconds (`_us`), lower is better; `GBps` higher is better. "
-          "`ember gain` is how many times better ember is than torch on that line (> 1: ember is ahead).\n")
+          "`ember gain` is how many times better ember is than torch on that line (> 1: ember is ahead); "
+          "`ember 2T/1T` is how many times better ember does with 2 threads than with 1 (>= 1: more threads "
+          "did not slow it down).\n")
     for suite in suites:
         print(f"## {suite}\n")
-        print("| metric | threads | torch | ember | ember gain |")
-        print("| --- | --- | --- | --- | --- |")
+        print("| metric | threads | torch | ember | ember gain | ember 2T/1T |")
+        print("| --- | --- | --- | --- | --- | --- |")
         metrics = []
         for (s, lib, th), vals in best.items():
             if s == suite:
@@ -67,7 +69,13 @@ def main():
                 gain = ""
                 if isinstance(t, (int, float)) and isinstance(e, (int, float)) and t > 0 and e > 0:
                     gain = f"{(e / t) if ('GBps' in m or 'gflops' in m) else (t / e):.2f}x"
-                print(f"| {m} | {th} | {fmt(t) if t is not None else ''} | {fmt(e) if e is not None else ''} | {gain} |")
+                scaling = ""
+                e1 = best.get((suite, "ember", 1), {}).get(m)
+                if th == 2 and isinstance(e1, (int, float)) and isinstance(e, (int, float)) and e1 > 0 and e > 0 \
+                        and not ("acc" in m or "loss" in m):
+                    scaling = f"{(e / e1) if ('GBps' in m or 'gflops' in m) else (e1 / e):.2f}x"
+                print(f"| {m} | {th} | {fmt(t) if t is not None else ''} | {fmt(e) if e is not None else ''} | {gain} "
+                      f"| {scaling} |")
         failures = {(lib, th): v for (s, lib, th), vals in best.items() if s == suite
                     for k, v in vals.items() if isinstance(v, str)}
         if failures:
