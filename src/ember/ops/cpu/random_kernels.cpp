@@ -7,6 +7,8 @@
 // fuse what torch rounds. Each choice was checked against torch's output.
 #include "ember/ops/cpu/random_kernels.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -148,98 +150,94 @@ template <class T, class Gen> void fill_serial(const Tensor& self, Gen&& gen) {
   serial_visit(self, nullptr, [&](int64_t o, int64_t) { p[o] = gen(); });
 }
 
-// ---------------------------------------------------------------- vectorized Box-Muller, one lane at a time
+// ---------------------------------------------------------------- vectorized Box-Muller
 // torch's AVX2 build turns 16 uniforms into 16 normals with Cephes-style
 // single-precision polynomials for log and sincos (the avx_mathfun routines).
-// Each lane is computed here in scalar float, operation for operation. That
-// build lets GCC contract a product into the add that consumes it (when the
-// product has no other use), so those steps are written as fma below and
-// every other product is rounded on its own.
-inline uint32_t fbits(float f) { uint32_t b; std::memcpy(&b, &f, 4); return b; }
-inline float bitsf(uint32_t b) { float f; std::memcpy(&f, &b, 4); return f; }
+// The same steps run here on 8 lanes, operation for operation, so the numbers
+// are torch's bit for bit. That build lets GCC contract a product into the add
+// that consumes it (when the product has no other use), so those steps are
+// fused multiply-adds below and every other product is rounded on its own.
+// Intrinsics do not get contracted, so no step changes behind our back.
 
 // Natural log for x > 0 (NaN for x <= 0), Cephes logf's polynomial.
-float cephes_logf(float x) {
-  const bool invalid = x <= 0.0f;
-  const float min_normal = bitsf(0x00800000u);
-  x = x > min_normal ? x : min_normal;
-  float e = float(int32_t(fbits(x) >> 23) - 0x7f);
-  x = bitsf((fbits(x) & ~0x7f800000u) | fbits(0.5f));  // mantissa in [0.5, 1)
-  e = e + 1.0f;
+__m256 cephes_log8(__m256 x) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 invalid = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LE_OS);
+  x = _mm256_max_ps(x, _mm256_castsi256_ps(_mm256_set1_epi32(0x00800000)));  // smallest normal
+  __m256i ei = _mm256_sub_epi32(_mm256_srli_epi32(_mm256_castps_si256(x), 23), _mm256_set1_epi32(0x7f));
+  // mantissa in [0.5, 1)
+  x = _mm256_or_ps(_mm256_and_ps(x, _mm256_castsi256_ps(_mm256_set1_epi32(~0x7f800000))), _mm256_set1_ps(0.5f));
+  __m256 e = _mm256_add_ps(_mm256_cvtepi32_ps(ei), one);
   // x < sqrt(1/2): use 2x - 1 and one less in the exponent
-  const bool small = x < float(0.707106781186547524);
-  const float tmp = small ? x : 0.0f;
-  x = x - 1.0f;
-  e = e - (small ? 1.0f : 0.0f);
-  x = x + tmp;
-  const float z = rmul(x, x);
-  float y = float(7.0376836292E-2);
-  y = std::fma(y, x, float(-1.1514610310E-1));
-  y = std::fma(y, x, float(1.1676998740E-1));
-  y = std::fma(y, x, float(-1.2420140846E-1));
-  y = std::fma(y, x, float(1.4249322787E-1));
-  y = std::fma(y, x, float(-1.6668057665E-1));
-  y = std::fma(y, x, float(2.0000714765E-1));
-  y = std::fma(y, x, float(-2.4999993993E-1));
-  y = std::fma(y, x, float(3.3333331174E-1));
-  y = rmul(y, x);
-  y = std::fma(y, z, rmul(e, float(-2.12194440e-4)));
-  y = std::fma(-z, 0.5f, y);
-  x = x + y;
-  x = std::fma(e, float(0.693359375), x);
-  return invalid ? bitsf(0xffffffffu) : x;
+  const __m256 small = _mm256_cmp_ps(x, _mm256_set1_ps(float(0.707106781186547524)), _CMP_LT_OS);
+  const __m256 tmp = _mm256_and_ps(x, small);
+  x = _mm256_sub_ps(x, one);
+  e = _mm256_sub_ps(e, _mm256_and_ps(one, small));
+  x = _mm256_add_ps(x, tmp);
+  const __m256 z = _mm256_mul_ps(x, x);
+  __m256 y = _mm256_set1_ps(float(7.0376836292E-2));
+  for (float c : {float(-1.1514610310E-1), float(1.1676998740E-1), float(-1.2420140846E-1), float(1.4249322787E-1),
+                  float(-1.6668057665E-1), float(2.0000714765E-1), float(-2.4999993993E-1), float(3.3333331174E-1)})
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(c));
+  y = _mm256_mul_ps(y, x);
+  y = _mm256_fmadd_ps(y, z, _mm256_mul_ps(e, _mm256_set1_ps(float(-2.12194440e-4))));
+  y = _mm256_fnmadd_ps(z, _mm256_set1_ps(0.5f), y);
+  x = _mm256_add_ps(x, y);
+  x = _mm256_fmadd_ps(e, _mm256_set1_ps(float(0.693359375)), x);
+  return _mm256_or_ps(x, invalid);  // NaN (all bits set) where x <= 0
 }
 
 // Sine and cosine together, Cephes sinf/cosf: reduce by multiples of pi/4 in
 // three parts, evaluate both polynomials, pick per octant and fix the signs.
-void cephes_sincosf(float x, float* s, float* c) {
-  uint32_t sign_sin = fbits(x) & 0x80000000u;
-  x = bitsf(fbits(x) & 0x7fffffffu);
-  float y = rmul(x, float(1.27323954473516));  // 4 / pi
-  int32_t j = int32_t(y);                       // truncation
-  j = (j + 1) & ~1;
-  y = float(j);
-  const uint32_t swap_sign_sin = uint32_t(j & 4) << 29;
-  const bool sine_poly = (j & 2) == 0;  // octants where the sine comes from the sine polynomial
-  x = std::fma(y, float(-0.78515625), x);
-  x = std::fma(y, float(-2.4187564849853515625e-4), x);
-  x = std::fma(y, float(-3.77489497744594108e-8), x);
-  const uint32_t sign_cos = uint32_t(~(j - 2) & 4) << 29;
-  sign_sin ^= swap_sign_sin;
-  const float z = rmul(x, x);
-  float yc = float(2.443315711809948E-005);
-  yc = std::fma(yc, z, float(-1.388731625493765E-003));
-  yc = std::fma(yc, z, float(4.166664568298827E-002));
-  yc = rmul(yc, z);
-  yc = std::fma(yc, z, -rmul(z, 0.5f));
-  yc = yc + 1.0f;
-  float ys = float(-1.9515295891E-4);
-  ys = std::fma(ys, z, float(8.3321608736E-3));
-  ys = std::fma(ys, z, float(-1.6666654611E-1));
-  ys = rmul(ys, z);
-  ys = std::fma(ys, x, x);
-  // Masked selection as in the vector code: the unselected half is +0.
-  const float ysin2 = sine_poly ? ys : 0.0f;
-  const float ysin1 = sine_poly ? 0.0f : yc;
-  ys = ys - ysin2;
-  yc = yc - ysin1;
-  *s = bitsf(fbits(ysin1 + ysin2) ^ sign_sin);
-  *c = bitsf(fbits(yc + ys) ^ sign_cos);
+void cephes_sincos8(__m256 x, __m256* s, __m256* c) {
+  const __m256i sign_bit = _mm256_set1_epi32(int32_t(0x80000000u));
+  __m256i sign_sin = _mm256_and_si256(_mm256_castps_si256(x), sign_bit);
+  x = _mm256_castsi256_ps(_mm256_andnot_si256(sign_bit, _mm256_castps_si256(x)));
+  __m256 y = _mm256_mul_ps(x, _mm256_set1_ps(float(1.27323954473516)));  // 4 / pi
+  __m256i j = _mm256_cvttps_epi32(y);                                      // truncation
+  j = _mm256_and_si256(_mm256_add_epi32(j, _mm256_set1_epi32(1)), _mm256_set1_epi32(~1));
+  y = _mm256_cvtepi32_ps(j);
+  const __m256i swap_sign_sin = _mm256_slli_epi32(_mm256_and_si256(j, _mm256_set1_epi32(4)), 29);
+  // octants where the sine comes from the sine polynomial
+  const __m256 sine_poly = _mm256_castsi256_ps(_mm256_cmpeq_epi32(_mm256_and_si256(j, _mm256_set1_epi32(2)), _mm256_setzero_si256()));
+  x = _mm256_fmadd_ps(y, _mm256_set1_ps(float(-0.78515625)), x);
+  x = _mm256_fmadd_ps(y, _mm256_set1_ps(float(-2.4187564849853515625e-4)), x);
+  x = _mm256_fmadd_ps(y, _mm256_set1_ps(float(-3.77489497744594108e-8)), x);
+  const __m256i sign_cos = _mm256_slli_epi32(
+      _mm256_andnot_si256(_mm256_sub_epi32(j, _mm256_set1_epi32(2)), _mm256_set1_epi32(4)), 29);
+  sign_sin = _mm256_xor_si256(sign_sin, swap_sign_sin);
+  const __m256 z = _mm256_mul_ps(x, x);
+  __m256 yc = _mm256_set1_ps(float(2.443315711809948E-005));
+  yc = _mm256_fmadd_ps(yc, z, _mm256_set1_ps(float(-1.388731625493765E-003)));
+  yc = _mm256_fmadd_ps(yc, z, _mm256_set1_ps(float(4.166664568298827E-002)));
+  yc = _mm256_mul_ps(yc, z);
+  yc = _mm256_fmsub_ps(yc, z, _mm256_mul_ps(z, _mm256_set1_ps(0.5f)));
+  yc = _mm256_add_ps(yc, _mm256_set1_ps(1.0f));
+  __m256 ys = _mm256_set1_ps(float(-1.9515295891E-4));
+  ys = _mm256_fmadd_ps(ys, z, _mm256_set1_ps(float(8.3321608736E-3)));
+  ys = _mm256_fmadd_ps(ys, z, _mm256_set1_ps(float(-1.6666654611E-1)));
+  ys = _mm256_mul_ps(ys, z);
+  ys = _mm256_fmadd_ps(ys, x, x);
+  // Masked selection as in torch's vector code: the unselected half is +0.
+  const __m256 ysin2 = _mm256_and_ps(sine_poly, ys);
+  const __m256 ysin1 = _mm256_andnot_ps(sine_poly, yc);
+  ys = _mm256_sub_ps(ys, ysin2);
+  yc = _mm256_sub_ps(yc, ysin1);
+  *s = _mm256_xor_ps(_mm256_add_ps(ysin1, ysin2), _mm256_castsi256_ps(sign_sin));
+  *c = _mm256_xor_ps(_mm256_add_ps(yc, ys), _mm256_castsi256_ps(sign_cos));
 }
 
 // data[0..16): uniforms in, normals out (lanes j and j + 8 form a pair).
 void normal_fill_16_vec(float* data, float mean, float std) {
-  const float two_pi = float(2.0f * M_PI);
-  for (int j = 0; j < 8; ++j) {
-    const float u1 = 1.0f - data[j];
-    const float u2 = data[j + 8];
-    const float radius = std::sqrt(rmul(-2.0f, cephes_logf(u1)));
-    const float theta = rmul(two_pi, u2);
-    float s, c;
-    cephes_sincosf(theta, &s, &c);
-    data[j] = std::fma(rmul(radius, c), std, mean);
-    data[j + 8] = std::fma(rmul(radius, s), std, mean);
-  }
+  const __m256 u1 = _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_loadu_ps(data));
+  const __m256 u2 = _mm256_loadu_ps(data + 8);
+  const __m256 radius = _mm256_sqrt_ps(_mm256_mul_ps(_mm256_set1_ps(-2.0f), cephes_log8(u1)));
+  const __m256 theta = _mm256_mul_ps(_mm256_set1_ps(float(2.0f * M_PI)), u2);
+  __m256 s, c;
+  cephes_sincos8(theta, &s, &c);
+  const __m256 vs = _mm256_set1_ps(std), vm = _mm256_set1_ps(mean);
+  _mm256_storeu_ps(data, _mm256_fmadd_ps(_mm256_mul_ps(radius, c), vs, vm));
+  _mm256_storeu_ps(data + 8, _mm256_fmadd_ps(_mm256_mul_ps(radius, s), vs, vm));
 }
 
 // The portable Box-Muller block (double, float16, bfloat16) in T's own arithmetic.
