@@ -8,6 +8,8 @@ computes the result as usual and writes it into `out`:
 - an out of another shape is resized (with torch's warning when it had elements);
 - creation functions without `dtype=` take out's dtype, as torch's do.
 Functions that handle `out` themselves (the random family, tensordot) are not wrapped.
+The wrapper is a C object (_C._OutFunction): calls without `out` reach the binding with
+no Python frame in between; only calls with `out` run the Python code below.
 """
 import functools
 import warnings
@@ -64,7 +66,6 @@ def _write(name, result, out):
 def _with_out(name, fn):
     creation = name in _CREATION
 
-    @functools.wraps(fn)
     def call(*args, out=None, **kwargs):
         if out is None:
             return fn(*args, **kwargs)
@@ -80,7 +81,8 @@ def _with_out(name, fn):
             except TypeError:
                 return written
         return _write(name, result, out)
-    return call
+    # Calls without out= go straight to fn (in C, no Python frame); calls with it run `call`.
+    return functools.update_wrapper(_C._OutFunction(fn, call), fn)
 
 
 def install(namespace):

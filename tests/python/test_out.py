@@ -160,3 +160,23 @@ def test_logaddexp_diff_splits_like_torch():
             L.hsplit(L.tensor(x), 2)
         with pytest.raises(RuntimeError, match="requires a tensor with at least 2 dimension"):
             L.vsplit(L.arange(6.0), 2)
+
+
+def test_wrapped_functions_keep_their_identity_and_skip_python_without_out():
+    import sys
+    assert ember.add.__name__ == "add" and ember.add.__wrapped__ is ember._C.add
+    assert "add(" in ember.add.__doc__
+    a, b = ember.ones(3), ember.full((3,), 2.0)
+    assert ember.add(a, b, out=None).tolist() == [3.0, 3.0, 3.0]
+    assert ember.add(a, b, alpha=2).tolist() == [5.0, 5.0, 5.0]
+    # without out=, no Python function runs between the call and the binding
+    frames = []
+    sys.setprofile(lambda frame, event, arg: frames.append(frame.f_code.co_name) if event == "call" else None)
+    try:
+        ember.add(a, b)
+        ember.cat([a, b])
+    finally:
+        sys.setprofile(None)
+    assert frames == [], frames
+    with pytest.raises(TypeError):
+        ember.add(a, b, out=5)
