@@ -82,7 +82,9 @@ def _with_out(name, fn):
                 return written
         return _write(name, result, out)
     # Calls without out= go straight to fn (in C, no Python frame); calls with it run `call`.
-    return functools.update_wrapper(_C._OutFunction(fn, call), fn)
+    wrapped = functools.update_wrapper(_C._OutFunction(fn, call), fn)
+    wrapped.__module__, wrapped.__qualname__ = "ember", name  # found again by pickle as ember.<name>
+    return wrapped
 
 
 def install(namespace):

@@ -87,6 +87,15 @@ void dealloc(PyObject* self) {
 
 PyObject* repr(PyObject* self) { return PyObject_Repr(reinterpret_cast<OutFunction*>(self)->fn); }
 
+// Pickled by name, like a built-in function: `__module__` and `__qualname__` (set by the
+// Python side to "ember" and the function's name) find this same object again.
+PyObject* reduce(PyObject* self, PyObject*) { return PyObject_GetAttrString(self, "__qualname__"); }
+
+PyMethodDef methods[] = {
+    {"__reduce__", reduce, METH_NOARGS, nullptr},
+    {nullptr, nullptr, 0, nullptr},
+};
+
 PyGetSetDef getset[] = {
     {"__dict__", PyObject_GenericGetDict, PyObject_GenericSetDict, nullptr, nullptr},
     {nullptr, nullptr, nullptr, nullptr, nullptr},
@@ -108,6 +117,7 @@ PyTypeObject* out_function_type() {
     x.tp_dealloc = dealloc;
     x.tp_repr = repr;
     x.tp_getset = getset;
+    x.tp_methods = methods;
     return x;
   }();
   return &t;

@@ -180,3 +180,5 @@ def test_wrapped_functions_keep_their_identity_and_skip_python_without_out():
     assert frames == [], frames
     with pytest.raises(TypeError):
         ember.add(a, b, out=5)
+    import pickle
+    assert pickle.loads(pickle.dumps(ember.add)) is ember.add  # by name, like torch's built-ins
