@@ -197,6 +197,21 @@ def reductions(x):
             x.cumsum(2))
 
 
+def upsample(x):
+    return (F.interpolate(x, scale_factor=2), F.interpolate(x, size=(5, 7), mode="nearest"),
+            F.interpolate(x, size=(6, 3), mode="bilinear", align_corners=False),
+            F.interpolate(x, scale_factor=(1.5, 2.0), mode="bilinear", align_corners=True),
+            F.interpolate(x, size=(7, 9), mode="bicubic", align_corners=False),
+            F.interpolate(x, scale_factor=0.75, mode="bicubic", align_corners=True),
+            F.interpolate(x, scale_factor=1.7, mode="bilinear", recompute_scale_factor=True),
+            F.interpolate(x, size=(5, 9), mode="nearest-exact"), F.interpolate(x, scale_factor=1.5, mode="nearest-exact"))
+
+
+def upsample_1d_3d(x, v):
+    return (F.interpolate(x, scale_factor=2.5, mode="linear"), F.interpolate(x, size=4, mode="nearest"),
+            F.interpolate(v, size=(3, 4, 5), mode="trilinear"), F.interpolate(v, scale_factor=2, mode="nearest"))
+
+
 class Embed(nn.Module):
     def __init__(self):
         super().__init__()
@@ -250,6 +265,10 @@ CASES = [
     ("reductions", lambda: reductions, [rand(2, 3, 4)], {}, None),
     ("reductions_dynamic", lambda: reductions, [rand(2, 3, 4)], {"dynamic_axes": {"x": {0: "b", 2: "w"}}},
      [rand(4, 3, 6, seed=11)]),
+    ("interpolate", lambda: upsample, [rand(2, 3, 4, 6)], {}, None),
+    ("interpolate_dynamic_batch", lambda: upsample, [rand(2, 3, 4, 6)], {"dynamic_axes": {"x": {0: "b"}}},
+     [rand(3, 3, 4, 6, seed=12)]),
+    ("interpolate_1d_3d_opset13", lambda: upsample_1d_3d, [rand(2, 3, 5), rand(1, 2, 2, 3, 2)], {"opset_version": 13}, None),
     ("embedding", Embed, [ember.tensor([[1, 2, 3], [9, 0, 4]])], {}, None),
     ("lstm", lambda: nn.LSTM(3, 4, num_layers=2, batch_first=True), [rand(2, 5, 3)], {}, None),
     ("lstm_state_bidirectional", lambda: nn.LSTM(3, 4, bidirectional=True),
@@ -356,8 +375,11 @@ def test_clear_errors():
         ember.onnx.export(m, x, io.BytesIO(), dynamic_axes={"nope": {0: "b"}})
     with pytest.raises(ValueError, match="input_names"):
         ember.onnx.export(m, x, io.BytesIO(), input_names=["a", "b"])
-    with pytest.raises(NotImplementedError, match="op 'interpolate' has no ONNX mapping"):
-        ember.onnx.export(lambda t: F.interpolate(t, scale_factor=2), rand(1, 1, 2, 2), io.BytesIO())
+    with pytest.raises(NotImplementedError, match="mode='area'"):
+        ember.onnx.export(lambda t: F.interpolate(t, size=3, mode="area"), rand(1, 1, 4), io.BytesIO())
+    with pytest.raises(NotImplementedError, match="interpolate over a dim named in dynamic_axes"):
+        ember.onnx.export(lambda t: F.interpolate(t, scale_factor=2), rand(1, 1, 2, 2), io.BytesIO(),
+                          dynamic_axes={"t": {2: "h"}})
     with pytest.raises(NotImplementedError, match="max_pool2d.*return_indices"):
         ember.onnx.export(lambda t: F.max_pool2d(t, 2, return_indices=True), rand(1, 1, 4, 4), io.BytesIO())
     drop = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.5))

@@ -288,6 +288,53 @@ void add_layer_converters(ConverterTable& t) {
     a.c.op("Gather", {a.in(0), idx}, {attr("axis", int64_t(0))}, {a.out()});
   };
 
+  // ---- interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor, antialias) as Resize.
+  // torch's coordinate rules in ONNX's terms: nearest = asymmetric + floor, nearest-exact = half_pixel +
+  // round half up, (bi/tri)linear and bicubic = pytorch_half_pixel (align_corners: align_corners), bicubic's
+  // A = -0.75. A given scale_factor (not recomputed) maps coordinates itself, so it goes in as scales;
+  // otherwise the output sizes do.
+  t["interpolate"] = [](N a) {
+    const std::string mode = a.has(3) ? a.lit(3).to_string() : "nearest";
+    if (a.b(6, false)) a.fail("antialias=True is not supported by the exporter");
+    if (mode == "area") a.fail("mode='area' (adaptive average pooling) is not supported by the exporter");
+    const int64_t rank = a.rank(0);
+    const std::vector<DimSym>& dx = a.c.dyn(a.value(0));
+    for (int64_t d = 2; d < rank; ++d)
+      if (!dx[size_t(d)].empty()) a.fail("interpolate over a dim named in dynamic_axes is not supported by the exporter");
+    const bool align = a.b(4, false);
+    std::vector<Attribute> at;
+    if (mode == "nearest") {
+      at = {attr("mode", std::string("nearest")), attr("coordinate_transformation_mode", std::string("asymmetric")),
+            attr("nearest_mode", std::string("floor"))};
+    } else if (mode == "nearest-exact") {
+      at = {attr("mode", std::string("nearest")), attr("coordinate_transformation_mode", std::string("half_pixel")),
+            attr("nearest_mode", std::string("round_prefer_ceil"))};
+    } else if (mode == "linear" || mode == "bilinear" || mode == "trilinear" || mode == "bicubic") {
+      at = {attr("mode", std::string(mode == "bicubic" ? "cubic" : "linear")),
+            attr("coordinate_transformation_mode", std::string(align ? "align_corners" : "pytorch_half_pixel"))};
+      if (mode == "bicubic") at.push_back(attr("cubic_coeff_a", -0.75));
+    } else {
+      a.fail("interpolate mode '" + mode + "' is not supported by the exporter");
+    }
+    if (a.has(2) && !a.b(5, false)) {
+      std::vector<double> sc = a.lit(2).is_double_list() ? a.lit(2).to_double_list() : std::vector<double>{};
+      if (sc.empty()) sc.assign(size_t(rank - 2), a.f64(2, 1.0));
+      Tensor scales = empty({rank}, Dtype::Float32);
+      float* p = scales.data_ptr<float>();
+      p[0] = p[1] = 1.0f;
+      for (int64_t d = 2; d < rank; ++d) p[d] = float(sc[size_t(d - 2)]);
+      a.c.op("Resize", {a.in(0), "", a.c.tensor(scales, "scales")}, at, {a.out()});
+      return;
+    }
+    const std::vector<int64_t>& out = a.out_meta().sizes;
+    std::string sizes = a.c.ints(out);
+    if (!dx[0].empty() || !dx[1].empty()) {  // batch or channels named in dynamic_axes: take them from the input
+      std::string lead = a.c.op("Slice", {a.c.op("Shape", {a.in(0)}), a.c.ints({0}), a.c.ints({2})});
+      sizes = a.c.op("Concat", {lead, a.c.ints(std::vector<int64_t>(out.begin() + 2, out.end()))}, {attr("axis", int64_t(0))});
+    }
+    a.c.op("Resize", {a.in(0), "", "", sizes}, at, {a.out()});
+  };
+
   // ---- F.pad(input, pad, mode, value): pad lists (left, right) pairs from the last dim
   t["_pad"] = [](N a) {
     std::vector<int64_t> p = a.lit(1).to_int_list();
