@@ -452,3 +452,24 @@ def test_cpp_export_without_python(tmp_path):
     r = subprocess.run([ember_run, str(tmp_path / "cnn.ejit"), "--export-onnx", str(out), "--opset", "12"], env=env,
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "--opset" in r.stderr
+
+
+def test_export_params_false_and_initializers_as_inputs(tmp_path):
+    m = seeded(MLP).eval()
+    x = rand(5, 4)
+    params = dict(m.named_parameters())
+    bare = onnx.load_from_string(export_bytes(m, (x,), export_params=False, input_names=["x"]))
+    onnx.checker.check_model(bare, full_check=True)
+    assert [i.name for i in bare.graph.input] == ["x"] + list(params)  # parameters follow the inputs, no values
+    assert not bare.graph.initializer
+    assert [d.dim_value for d in bare.graph.input[1].type.tensor_type.shape.dim] == list(params["fc1.weight"].shape)
+    listed = onnx.load_from_string(export_bytes(m, (x,), keep_initializers_as_inputs=True, input_names=["x"]))
+    onnx.checker.check_model(listed, full_check=True)
+    assert {i.name for i in listed.graph.input} == {"x"} | {t.name for t in listed.graph.initializer}
+    with ember.no_grad():
+        want = m(x).numpy()
+    feeds = {"x": x, **{k: v.detach() for k, v in params.items()}}
+    got = run_in_ort(tmp_path, [(bare.SerializeToString(), feeds), (listed.SerializeToString(), {"x": x})])
+    for g in got:
+        assert not isinstance(g, str), g
+        np.testing.assert_allclose(g["output"], want, rtol=1e-5, atol=1e-6)

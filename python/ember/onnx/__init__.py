@@ -155,12 +155,8 @@ def export(model, args, f, export_params=True, verbose=False, training=TrainingM
             not MIN_OPSET <= opset_version <= MAX_OPSET:
         raise ValueError(f"ember.onnx.export: opset_version {opset_version!r} is not supported; "
                          f"use {MIN_OPSET} to {MAX_OPSET} (default {DEFAULT_OPSET})")
-    if not export_params:
-        raise NotImplementedError("ember.onnx.export: export_params=False is not supported yet")
     if operator_export_type != OperatorExportTypes.ONNX:
         raise NotImplementedError("ember.onnx.export: only operator_export_type=OperatorExportTypes.ONNX is supported")
-    if keep_initializers_as_inputs:
-        raise NotImplementedError("ember.onnx.export: keep_initializers_as_inputs=True is not supported yet")
     if custom_opsets:
         raise NotImplementedError("ember.onnx.export: custom_opsets are not supported")
     if export_modules_as_functions:
@@ -212,7 +208,8 @@ def export(model, args, f, export_params=True, verbose=False, training=TrainingM
     if verbose:
         print(graph)
     from .. import __version__ as version
-    data = _C._onnx_export(cmodule, in_names, out_names, axes, opset_version, str(version))
+    data = _C._onnx_export(cmodule, in_names, out_names, axes, opset_version, str(version), bool(export_params),
+                           bool(keep_initializers_as_inputs))
     if isinstance(f, (str, bytes, os.PathLike)):
         with open(os.fsdecode(f), "wb") as fh:
             fh.write(data)

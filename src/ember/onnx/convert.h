@@ -29,6 +29,7 @@ class Ctx {
   ModelProto& model;
   int64_t opset;
   const jit::Graph* graph = nullptr;  // the graph (or fused body) being converted
+  bool params_as_inputs = false;       // export_params=False: parameters are graph inputs
 
   std::string fresh(const std::string& hint);
   void reserve(const std::string& n);  // a name the graph's inputs or outputs use

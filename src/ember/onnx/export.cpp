@@ -13,7 +13,14 @@ namespace ember::onnx {
 
 namespace {
 constexpr const char* kWhere = "ember.onnx.export";
+
+// A graph input (fixed shape) for a tensor given by value.
+ValueInfo value_info(const std::string& name, const Tensor& t) {
+  ValueInfo vi{name, t.dtype(), {}};
+  for (int64_t s : t.sizes()) vi.dims.push_back(Dim{s, ""});
+  return vi;
 }
+}  // namespace
 
 // ---------------------------------------------------------------- Ctx
 
@@ -36,7 +43,8 @@ std::string Ctx::name(const jit::Value* v) {
   if (v->kind == jit::ValueKind::Parameter) {
     n = used_.count(v->name) ? fresh(v->name) : v->name;
     used_.insert(n);
-    model.initializers.push_back({n, v->data});
+    if (params_as_inputs) model.inputs.push_back(value_info(n, v->data));
+    else model.initializers.push_back({n, v->data});
   } else if (v->kind == jit::ValueKind::Constant) {
     n = tensor(v->data, "const");
   } else if (v->kind == jit::ValueKind::Input) {
@@ -256,6 +264,7 @@ std::string export_graph(const jit::Graph& g, const ExportOptions& opt) {
   m.ir_version = 8;
   m.producer_version = opt.producer_version;
   Ctx c(m, opt.opset_version);
+  c.params_as_inputs = !opt.export_params;
 
   EMBER_CHECK_VALUE(opt.input_names.size() <= g.inputs().size(), kWhere, "got ", opt.input_names.size(),
               " input names for a model with ", g.inputs().size(), " inputs");
@@ -317,6 +326,8 @@ std::string export_graph(const jit::Graph& g, const ExportOptions& opt) {
     }
     m.outputs.push_back(vi);
   }
+  if (opt.keep_initializers_as_inputs)
+    for (const Initializer& i : m.initializers) m.inputs.push_back(value_info(i.name, i.data));
   return m.serialize();
 }
 

@@ -38,6 +38,10 @@ struct ExportOptions {
   std::map<std::string, std::map<int64_t, std::string>> dynamic_axes;
   int64_t opset_version = kDefaultOpset;  // kMinOpset..kMaxOpset
   std::string producer_version;
+  // false: parameters become graph inputs (after the model's own) with no stored values.
+  bool export_params = true;
+  // true: every initializer is also listed as a graph input (older runtimes want that).
+  bool keep_initializers_as_inputs = false;
 };
 
 // The serialised ONNX ModelProto.
