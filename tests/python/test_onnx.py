@@ -473,3 +473,34 @@ def test_export_params_false_and_initializers_as_inputs(tmp_path):
     for g in got:
         assert not isinstance(g, str), g
         np.testing.assert_allclose(g["output"], want, rtol=1e-5, atol=1e-6)
+
+
+class Masked(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 4)
+
+    def forward(self, x, mask=None, scale=1.0):
+        y = self.fc(x) * scale
+        return y if mask is None else y.masked_fill(mask, 0.0)
+
+
+def test_keyword_inputs_in_args(tmp_path):
+    m = seeded(Masked).eval()
+    x, mask = rand(3, 4), rand(3, 4, seed=1) > 0
+    proto = onnx.load_from_string(export_bytes(m, (x, {"mask": mask, "scale": 2.0})))
+    onnx.checker.check_model(proto, full_check=True)
+    assert [i.name for i in proto.graph.input] == ["x", "mask"]  # like torch: forward's names, then the keys
+    assert "forward" not in m.__dict__
+    fn = onnx.load_from_string(export_bytes(lambda a, b=None: a * 2 if b is None else a - b, (x, {"b": x * 3})))
+    assert [i.name for i in fn.graph.input] == ["a", "b"]
+    x2, mask2 = rand(3, 4, seed=5), rand(3, 4, seed=6) > 0
+    with ember.no_grad():
+        want = m(x2, mask=mask2, scale=2.0).numpy()
+    got = run_in_ort(tmp_path, [(proto.SerializeToString(), {"x": x2, "mask": mask2}),
+                                (fn.SerializeToString(), {"a": x2, "b": x2 * 0.5})])
+    np.testing.assert_allclose(got[0]["output"], want, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(got[1]["output"], (x2 * 0.5).numpy(), rtol=1e-6)
+    traced = ember.jit.trace(m, (x,), check_trace=False)
+    with pytest.raises(NotImplementedError, match="keyword inputs"):
+        ember.onnx.export(traced, (x, {"mask": mask}), io.BytesIO())

@@ -12,6 +12,7 @@ error naming the op. Like torch, the export runs the model in eval mode
 unless told otherwise.
 """
 import enum
+import inspect
 import os
 
 from .. import _C
@@ -140,6 +141,24 @@ def _route_rnns(model):
     return patched
 
 
+def _keyword_call(target, n_pos, kwargs):
+    """A function of (positional inputs..., tensor keyword inputs...) calling target(*pos, **kwargs):
+    the keyword tensors become graph inputs named by their keys; other keyword values are constants."""
+    keys = [k for k, v in kwargs.items() if isinstance(v, Tensor)]
+    fixed = {k: v for k, v in kwargs.items() if not isinstance(v, Tensor)}
+
+    def call(*flat):
+        return target(*flat[:n_pos], **fixed, **dict(zip(keys, flat[n_pos:])))
+    try:
+        pos = [p for p in inspect.signature(target).parameters.values()
+               if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)][:n_pos]
+    except (TypeError, ValueError):
+        pos = []
+    names = [p.name for p in pos] + [f"input_{i}" for i in range(len(pos), n_pos)] + keys
+    call.__signature__ = inspect.Signature([inspect.Parameter(n, inspect.Parameter.POSITIONAL_OR_KEYWORD) for n in names])
+    return call, [kwargs[k] for k in keys]
+
+
 def export(model, args, f, export_params=True, verbose=False, training=TrainingMode.EVAL, input_names=None,
            output_names=None, operator_export_type=OperatorExportTypes.ONNX, opset_version=None,
            do_constant_folding=True, dynamic_axes=None, keep_initializers_as_inputs=None, custom_opsets=None,
@@ -167,10 +186,12 @@ def export(model, args, f, export_params=True, verbose=False, training=TrainingM
         args = tuple(args)
     if not isinstance(args, tuple):
         raise TypeError(f"ember.onnx.export: args must be a tensor or a tuple of inputs, got {type(args).__name__}")
-    if args and isinstance(args[-1], dict):
-        if args[-1]:
-            raise NotImplementedError("ember.onnx.export: keyword inputs (a dict at the end of args) are not supported")
-        args = args[:-1]
+    kwargs = {}
+    if args and isinstance(args[-1], dict):  # torch's convention: keyword inputs of forward
+        kwargs, args = args[-1], args[:-1]
+        if kwargs and isinstance(model, _trace.TracedModule):
+            raise NotImplementedError("ember.onnx.export: keyword inputs need the Module or function, "
+                                      "not an already traced module")
     for what, names in (("input_names", input_names), ("output_names", output_names)):
         if names is not None and (isinstance(names, str) or not all(isinstance(n, str) for n in names)):
             raise TypeError(f"ember.onnx.export: {what} must be a list of strings")
@@ -181,11 +202,26 @@ def export(model, args, f, export_params=True, verbose=False, training=TrainingM
         saved = _set_mode(model, training)
         routed = _route_rnns(model)
         _in_export = True
+        had_forward = isinstance(model, Module) and "forward" in model.__dict__
+        own_forward = model.__dict__.get("forward") if isinstance(model, Module) else None
         try:
+            target, inputs = model, args
+            if kwargs:
+                call, extra = _keyword_call(model.forward if isinstance(model, Module) else model, len(args), kwargs)
+                inputs = args + tuple(extra)
+                if isinstance(model, Module):
+                    model.__dict__["forward"] = call  # traced as the module, so parameters keep their names
+                else:
+                    target = call
             with no_grad():
-                traced = _trace.trace(model, args, optimize=False, check_trace=False, strict=False)
+                traced = _trace.trace(target, inputs, optimize=False, check_trace=False, strict=False)
         finally:
             _in_export = False
+            if kwargs and isinstance(model, Module):
+                if had_forward:
+                    model.__dict__["forward"] = own_forward
+                else:
+                    del model.__dict__["forward"]
             for m in routed:
                 del m.__dict__["forward"]
             if saved is not None:
