@@ -1,6 +1,7 @@
 #include "ember/optim/fused.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "ember/core/parallel.h"
 #include "ember/ops/ops.h"
@@ -43,6 +44,26 @@ template <class T, class F> void for_elements(std::initializer_list<Tensor> ts, 
   }
 }
 
+// The loops below have no branches on the data path: every element is loaded up front,
+// maximize and L2 weight decay are compile-time flags (or selects), and an optional state
+// tensor (amsgrad's max, rmsprop's centered average and momentum) picks its own loop with
+// `if constexpr`; a conditional load or store keeps a loop from vectorizing. The arithmetic
+// per element is what it was, so results are unchanged bit for bit.
+template <class F> void with_flag(bool on, F&& f) {
+  if (on) f(std::true_type{});
+  else f(std::false_type{});
+}
+// The two options every update has: maximize (negate the gradient) and L2 weight decay.
+template <class F> void with_grad_flags(bool maximize, bool l2, F&& f) {
+  with_flag(maximize, [&](auto mx) { with_flag(l2, [&](auto wd) { f(mx, wd); }); });
+}
+// The gradient as the update sees it.
+template <class T, class Max, class L2> inline T effective_grad(T g, T p, T wd, Max, L2) {
+  if constexpr (Max::value) g = -g;
+  if constexpr (L2::value) g = g + wd * p;
+  return g;
+}
+
 template <class F> void dispatch(const char* op, Dtype d, F f) {
   if (d == Dtype::Float32 || d == Dtype::Float16 || d == Dtype::BFloat16) f(TypeTag<float>{});
   else if (d == Dtype::Float64) f(TypeTag<double>{});
@@ -78,6 +99,33 @@ void sgd(const TensorList& params, const TensorList& grads, TensorList& bufs, co
   }
 }
 
+// One Adam/AdamW update over n contiguous elements. A function of its own, with the options as
+// compile-time flags and every operand a local: GCC vectorizes it (inside the caller's lambdas
+// it did not).
+template <class T> struct AdamScalars {
+  T b1, b2, omb1, omb2, eps, wd, decay, ss, bcs;
+};
+template <class T, class Max, class L2, class Decoupled, class Ams>
+void adam_run(T* __restrict p, const T* __restrict gr, T* __restrict m, T* __restrict v, T* __restrict vmax, int64_t n,
+              const AdamScalars<T> c) {
+  for (int64_t k = 0; k < n; ++k) {
+    T pk = p[k];
+    if constexpr (Decoupled::value) pk = pk * c.decay;
+    const T g = effective_grad(gr[k], pk, c.wd, Max{}, L2{});
+    const T mk = m[k] * c.b1 + c.omb1 * g;
+    const T vk = v[k] * c.b2 + c.omb2 * g * g;
+    m[k] = mk;
+    v[k] = vk;
+    T vhat = vk;
+    if constexpr (Ams::value) {
+      vhat = vmax[k] > vk ? vmax[k] : vk;
+      vmax[k] = vhat;
+    }
+    const T denom = std::sqrt(vhat) / c.bcs + c.eps;
+    p[k] = pk + c.ss * (mk / denom);
+  }
+}
+
 void adam(const TensorList& params, const TensorList& grads, const TensorList& m, const TensorList& v,
           const TensorList& vmax, const std::vector<double>& steps, const AdamOptions& o) {
   check_list("adam", params, grads, "gradients");
@@ -94,26 +142,17 @@ void adam(const TensorList& params, const TensorList& grads, const TensorList& m
       using T = typename decltype(tag)::type;
       const T b1 = T(o.beta1), b2 = T(o.beta2), omb1 = T(1 - o.beta1), omb2 = T(1 - o.beta2), eps = T(o.eps);
       const T wd = T(o.weight_decay), decay = T(1 - o.lr * o.weight_decay), ss = T(-step_size), bcs = T(bc2_sqrt);
+      const AdamScalars<T> c{b1, b2, omb1, omb2, eps, wd, decay, ss, bcs};
+      const bool decoupled = o.weight_decay != 0 && o.decoupled_weight_decay;
       for_elements<T>({p, grads[i], m[i], v[i], o.amsgrad ? vmax[i] : Tensor()}, [&](std::vector<T*>& x, int64_t b, int64_t e) {
-        T *pp = x[0], *gg = x[1], *mm = x[2], *vv = x[3], *mx = x[4];
-        for (int64_t k = b; k < e; ++k) {
-          T g = o.maximize ? -gg[k] : gg[k];
-          if (o.weight_decay != 0) {
-            if (o.decoupled_weight_decay) pp[k] = pp[k] * decay;
-            else g = g + wd * pp[k];
-          }
-          mm[k] = mm[k] * b1 + omb1 * g;
-          vv[k] = vv[k] * b2 + omb2 * g * g;
-          T sq;
-          if (o.amsgrad) {
-            mx[k] = mx[k] > vv[k] ? mx[k] : vv[k];
-            sq = std::sqrt(mx[k]);
-          } else {
-            sq = std::sqrt(vv[k]);
-          }
-          T denom = sq / bcs + eps;
-          pp[k] = pp[k] + ss * (mm[k] / denom);
-        }
+        with_grad_flags(o.maximize, o.weight_decay != 0 && !decoupled, [&](auto maximize, auto l2) {
+          with_flag(decoupled, [&](auto dec) {
+            with_flag(o.amsgrad, [&](auto ams) {
+              adam_run<T, decltype(maximize), decltype(l2), decltype(dec), decltype(ams)>(
+                  x[0] + b, x[1] + b, x[2] + b, x[3] + b, x[4] ? x[4] + b : nullptr, e - b, c);
+            });
+          });
+        });
       });
     });
     p.bump_version();
@@ -131,25 +170,38 @@ void rmsprop(const TensorList& params, const TensorList& grads, const TensorList
       const T a = T(o.alpha), oma = T(1 - o.alpha), eps = T(o.eps), wd = T(o.weight_decay), mom = T(o.momentum), lr = T(o.lr);
       for_elements<T>({p, grads[i], sq[i], o.centered ? ga[i] : Tensor(), o.momentum > 0 ? bufs[i] : Tensor()},
                       [&](std::vector<T*>& x, int64_t b, int64_t e) {
-        T *pp = x[0], *gg = x[1], *s = x[2], *av = x[3], *bb = x[4];
-        for (int64_t k = b; k < e; ++k) {
-          T g = o.maximize ? -gg[k] : gg[k];
-          if (o.weight_decay != 0) g = g + wd * pp[k];
-          s[k] = s[k] * a + oma * g * g;
-          T avg;
-          if (o.centered) {
-            av[k] = av[k] * a + oma * g;
-            avg = std::sqrt(s[k] + T(-1) * av[k] * av[k]) + eps;
-          } else {
-            avg = std::sqrt(s[k]) + eps;
-          }
-          if (o.momentum > 0) {
-            bb[k] = bb[k] * mom + g / avg;
-            pp[k] = pp[k] + (-lr) * bb[k];
-          } else {
-            pp[k] = pp[k] + (-lr) * (g / avg);
-          }
-        }
+        T* __restrict pp = x[0];
+        T* __restrict gg = x[1];
+        T* __restrict s = x[2];
+        T* __restrict av = x[3];
+        T* __restrict bb = x[4];
+        const bool maximize = o.maximize, l2 = o.weight_decay != 0;
+        with_flag(o.centered, [&](auto centered) {
+          with_flag(o.momentum > 0, [&](auto momentum) {
+            for (int64_t k = b; k < e; ++k) {
+              const T pk = pp[k];
+              T g = maximize ? -gg[k] : gg[k];
+              g = l2 ? g + wd * pk : g;
+              const T sk = s[k] * a + oma * g * g;
+              s[k] = sk;
+              T avg;
+              if constexpr (decltype(centered)::value) {
+                const T ak = av[k] * a + oma * g;
+                av[k] = ak;
+                avg = std::sqrt(sk + T(-1) * ak * ak) + eps;
+              } else {
+                avg = std::sqrt(sk) + eps;
+              }
+              if constexpr (decltype(momentum)::value) {
+                const T bk = bb[k] * mom + g / avg;
+                bb[k] = bk;
+                pp[k] = pk + (-lr) * bk;
+              } else {
+                pp[k] = pk + (-lr) * (g / avg);
+              }
+            }
+          });
+        });
       });
     });
     p.bump_version();
@@ -167,14 +219,19 @@ void adagrad(const TensorList& params, const TensorList& grads, const TensorList
       using T = typename decltype(tag)::type;
       const T wd = T(o.weight_decay), eps = T(o.eps), nclr = T(-clr);
       for_elements<T>({p, grads[i], sums[i]}, [&](std::vector<T*>& x, int64_t b, int64_t e) {
-        T *pp = x[0], *gg = x[1], *s = x[2];
-        for (int64_t k = b; k < e; ++k) {
-          T g = o.maximize ? -gg[k] : gg[k];
-          if (o.weight_decay != 0) g = g + wd * pp[k];
-          s[k] = s[k] + g * g;
-          T std_ = std::sqrt(s[k]) + eps;
-          pp[k] = pp[k] + nclr * (g / std_);
-        }
+        T* __restrict pp = x[0];
+        T* __restrict gg = x[1];
+        T* __restrict s = x[2];
+        with_grad_flags(o.maximize, o.weight_decay != 0, [&](auto maximize, auto l2) {
+          for (int64_t k = b; k < e; ++k) {
+            const T pk = pp[k];
+            const T g = effective_grad(gg[k], pk, wd, maximize, l2);
+            const T sk = s[k] + g * g;
+            s[k] = sk;
+            const T std_ = std::sqrt(sk) + eps;
+            pp[k] = pk + nclr * (g / std_);
+          }
+        });
       });
     });
     p.bump_version();
@@ -190,16 +247,22 @@ void adadelta(const TensorList& params, const TensorList& grads, const TensorLis
       using T = typename decltype(tag)::type;
       const T rho = T(o.rho), omr = T(1 - o.rho), eps = T(o.eps), wd = T(o.weight_decay), lr = T(o.lr);
       for_elements<T>({p, grads[i], sq[i], acc[i]}, [&](std::vector<T*>& x, int64_t b, int64_t e) {
-        T *pp = x[0], *gg = x[1], *s = x[2], *a = x[3];
-        for (int64_t k = b; k < e; ++k) {
-          T g = o.maximize ? -gg[k] : gg[k];
-          if (o.weight_decay != 0) g = g + wd * pp[k];
-          s[k] = s[k] * rho + omr * g * g;
-          T std_ = std::sqrt(s[k] + eps);
-          T delta = std::sqrt(a[k] + eps) / std_ * g;
-          a[k] = a[k] * rho + omr * delta * delta;
-          pp[k] = pp[k] + (-lr) * delta;
-        }
+        T* __restrict pp = x[0];
+        T* __restrict gg = x[1];
+        T* __restrict s = x[2];
+        T* __restrict a = x[3];
+        with_grad_flags(o.maximize, o.weight_decay != 0, [&](auto maximize, auto l2) {
+          for (int64_t k = b; k < e; ++k) {
+            const T pk = pp[k];
+            const T g = effective_grad(gg[k], pk, wd, maximize, l2);
+            const T sk = s[k] * rho + omr * g * g;
+            s[k] = sk;
+            const T std_ = std::sqrt(sk + eps);
+            const T delta = std::sqrt(a[k] + eps) / std_ * g;
+            a[k] = a[k] * rho + omr * delta * delta;
+            pp[k] = pk + (-lr) * delta;
+          }
+        });
       });
     });
     p.bump_version();
@@ -216,15 +279,22 @@ void adamax(const TensorList& params, const TensorList& grads, const TensorList&
       using T = typename decltype(tag)::type;
       const T b1 = T(o.beta1), b2 = T(o.beta2), omb1 = T(1 - o.beta1), eps = T(o.eps), wd = T(o.weight_decay), nclr = T(-clr);
       for_elements<T>({p, grads[i], m[i], u[i]}, [&](std::vector<T*>& x, int64_t b, int64_t e) {
-        T *pp = x[0], *gg = x[1], *mm = x[2], *uu = x[3];
-        for (int64_t k = b; k < e; ++k) {
-          T g = o.maximize ? -gg[k] : gg[k];
-          if (o.weight_decay != 0) g = g + wd * pp[k];
-          mm[k] = mm[k] * b1 + omb1 * g;
-          T a = uu[k] * b2, c = std::abs(g) + eps;
-          uu[k] = (a != a || c != c) ? a + c : (a > c ? a : c);
-          pp[k] = pp[k] + nclr * (mm[k] / uu[k]);
-        }
+        T* __restrict pp = x[0];
+        T* __restrict gg = x[1];
+        T* __restrict mm = x[2];
+        T* __restrict uu = x[3];
+        with_grad_flags(o.maximize, o.weight_decay != 0, [&](auto maximize, auto l2) {
+          for (int64_t k = b; k < e; ++k) {
+            const T pk = pp[k];
+            const T g = effective_grad(gg[k], pk, wd, maximize, l2);
+            const T mk = mm[k] * b1 + omb1 * g;
+            mm[k] = mk;
+            const T a = uu[k] * b2, c = std::abs(g) + eps;
+            const T uk = (a != a || c != c) ? a + c : (a > c ? a : c);  // NaN-propagating max
+            uu[k] = uk;
+            pp[k] = pk + nclr * (mk / uk);
+          }
+        });
       });
     });
     p.bump_version();
@@ -253,16 +323,23 @@ void nadam(const TensorList& params, const TensorList& grads, const TensorList& 
       const T wd = T(o.weight_decay), bc2t = T(bc2);
       const T c1 = T(-o.lr * (1. - mu) / (1. - mu_prod)), c2 = T((-o.lr * mu_next) / (1. - mu_prod_next));
       for_elements<T>({p, grads[i], m[i], v[i]}, [&](std::vector<T*>& x, int64_t b, int64_t e) {
-        T *pp = x[0], *gg = x[1], *mm = x[2], *vv = x[3];
-        for (int64_t k = b; k < e; ++k) {
-          T g = gg[k];
-          if (o.weight_decay != 0) g = g + wd * pp[k];
-          mm[k] = mm[k] * b1 + omb1 * g;
-          vv[k] = vv[k] * b2 + omb2 * g * g;
-          T denom = std::sqrt(vv[k] / bc2t) + eps;
-          pp[k] = pp[k] + c1 * (g / denom);
-          pp[k] = pp[k] + c2 * (mm[k] / denom);
-        }
+        T* __restrict pp = x[0];
+        T* __restrict gg = x[1];
+        T* __restrict mm = x[2];
+        T* __restrict vv = x[3];
+        with_grad_flags(false, o.weight_decay != 0, [&](auto maximize, auto l2) {
+          for (int64_t k = b; k < e; ++k) {
+            const T pk = pp[k];
+            const T g = effective_grad(gg[k], pk, wd, maximize, l2);
+            const T mk = mm[k] * b1 + omb1 * g;
+            const T vk = vv[k] * b2 + omb2 * g * g;
+            mm[k] = mk;
+            vv[k] = vk;
+            const T denom = std::sqrt(vk / bc2t) + eps;
+            const T p1 = pk + c1 * (g / denom);
+            pp[k] = p1 + c2 * (mk / denom);
+          }
+        });
       });
     });
     p.bump_version();
@@ -285,20 +362,24 @@ void radam(const TensorList& params, const TensorList& grads, const TensorList& 
       const T b1 = T(o.beta1), b2 = T(o.beta2), omb1 = T(1 - o.beta1), omb2 = T(1 - o.beta2), eps = T(o.eps);
       const T wd = T(o.weight_decay), bc1t = T(bc1), lr = T(o.lr), bc2s = T(std::sqrt(bc2)), rectt = T(rect);
       for_elements<T>({p, grads[i], m[i], v[i]}, [&](std::vector<T*>& x, int64_t b, int64_t e) {
-        T *pp = x[0], *gg = x[1], *mm = x[2], *vv = x[3];
-        for (int64_t k = b; k < e; ++k) {
-          T g = gg[k];
-          if (o.weight_decay != 0) g = g + wd * pp[k];
-          mm[k] = mm[k] * b1 + omb1 * g;
-          vv[k] = vv[k] * b2 + omb2 * g * g;
-          T corrected = mm[k] / bc1t;
-          if (rect_on) {
-            T adaptive = bc2s / (std::sqrt(vv[k]) + eps);
-            pp[k] = pp[k] + T(-1) * (corrected * lr * adaptive * rectt);
-          } else {
-            pp[k] = pp[k] + T(-1) * (corrected * lr);
+        T* __restrict pp = x[0];
+        T* __restrict gg = x[1];
+        T* __restrict mm = x[2];
+        T* __restrict vv = x[3];
+        const bool rect = rect_on;
+        with_grad_flags(false, o.weight_decay != 0, [&](auto maximize, auto l2) {
+          for (int64_t k = b; k < e; ++k) {
+            const T pk = pp[k];
+            const T g = effective_grad(gg[k], pk, wd, maximize, l2);
+            const T mk = mm[k] * b1 + omb1 * g;
+            const T vk = vv[k] * b2 + omb2 * g * g;
+            mm[k] = mk;
+            vv[k] = vk;
+            const T corrected = mk / bc1t;
+            const T adaptive = bc2s / (std::sqrt(vk) + eps);
+            pp[k] = rect ? pk + T(-1) * (corrected * lr * adaptive * rectt) : pk + T(-1) * (corrected * lr);
           }
-        }
+        });
       });
     });
     p.bump_version();
