@@ -24,6 +24,8 @@ class TracerWarning(Warning):
 
 
 class TracingCheckError(Exception):
+    """Raised by trace(check_trace=True) when re-running the traced graph disagrees with Python."""
+
     def __init__(self, graph_diagnostic_info, python_diagnostic_info, extra_msg=None):
         msg = "Tracing failed sanity checks!\n" + (extra_msg or "") + "\n" + str(graph_diagnostic_info)
         if python_diagnostic_info:
@@ -213,6 +215,10 @@ def load(f, map_location=None, _extra_files=None):
 
 
 def script(obj, *args, **kwargs):
+    """Not supported: ember compiles models by tracing only; always raises NotImplementedError.
+
+    Use ember.jit.trace(model, example_inputs) instead.
+    """
     raise NotImplementedError("ember.jit.script is not supported: ember compiles models by tracing; use ember.jit.trace")
 
 
