@@ -197,7 +197,7 @@ class TracedModule(Module):
 
 
 def save(m, f, _extra_files=None):
-    """ember.jit.save(traced, f): the same as traced.save(f)."""
+    """Saves a traced module to f (a path or a binary file); the same as m.save(f)."""
     if not isinstance(m, TracedModule):
         raise TypeError(f"ember.jit.save expects a traced module, got {type(m).__name__}")
     m.save(f, _extra_files)
@@ -301,7 +301,7 @@ def trace(func, example_inputs=None, optimize=None, check_trace=True, check_inpu
 
 
 def trace_module(mod, inputs, **kwargs):
-    """torch.jit.trace_module(mod, {"forward": inputs}): only forward can be traced."""
+    """Traces mod's methods from a dict {"method name": example inputs}; only "forward" is supported."""
     if set(inputs) - {"forward"}:
         raise NotImplementedError("ember.jit.trace_module: only the forward method can be traced")
     return trace(mod, inputs["forward"], **kwargs)

@@ -537,34 +537,34 @@ def adaptive_max_pool3d(input, output_size, return_indices=False):
 # the *_with_indices forms always return (output, indices)
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
-    """max_pool1d that always returns (output, indices); return_indices is ignored."""
+    """Like max_pool1d, but always returns (output, indices); return_indices is ignored."""
     return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
-    """max_pool2d that always returns (output, indices); return_indices is ignored."""
+    """Like max_pool2d, but always returns (output, indices); return_indices is ignored."""
     return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                             return_indices=False):
-    """max_pool3d that always returns (output, indices); return_indices is ignored."""
+    """Like max_pool3d, but always returns (output, indices); return_indices is ignored."""
     return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
-    """adaptive_max_pool1d that always returns (output, indices)."""
+    """Like adaptive_max_pool1d, but always returns (output, indices)."""
     return adaptive_max_pool1d(input, output_size, True)
 
 
 def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
-    """adaptive_max_pool2d that always returns (output, indices)."""
+    """Like adaptive_max_pool2d, but always returns (output, indices)."""
     return adaptive_max_pool2d(input, output_size, True)
 
 
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
-    """adaptive_max_pool3d that always returns (output, indices)."""
+    """Like adaptive_max_pool3d, but always returns (output, indices)."""
     return adaptive_max_pool3d(input, output_size, True)
 
 
@@ -593,13 +593,13 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
 
 def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
                                        _random_samples=None):
-    """fractional_max_pool2d that always returns (output, indices)."""
+    """Like fractional_max_pool2d, but always returns (output, indices)."""
     return fractional_max_pool2d(input, kernel_size, output_size, output_ratio, True, _random_samples)
 
 
 def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
                                        _random_samples=None):
-    """fractional_max_pool3d that always returns (output, indices)."""
+    """Like fractional_max_pool3d, but always returns (output, indices)."""
     return fractional_max_pool3d(input, kernel_size, output_size, output_ratio, True, _random_samples)
 
 
@@ -671,8 +671,8 @@ native_channel_shuffle = channel_shuffle
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Extracts sliding blocks (im2col): (N, C, H, W) -> (N, C * kH * kW, L), L the number of blocks.
 
-    kernel_size, dilation, padding and stride are ints or pairs. Only 4-D (or unbatched 3-D)
-    input is supported, as in torch.
+    Also takes unbatched (C, H, W), giving (C * kH * kW, L); other ranks raise, as in torch.
+    kernel_size, dilation, padding and stride are ints or pairs.
     """
     return _C.im2col(input, _pair(kernel_size), _pair(dilation), _pair(padding), _pair(stride))
 
@@ -895,7 +895,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
-    """Dropout that keeps the mean and variance of SELU activations (values set to SELU's negative saturation, then an affine fix-up).
+    """Dropout that keeps the mean and variance of SELU activations (self-normalising networks).
 
     Note training defaults to False here (as in torch): pass training=True to drop anything.
     """
@@ -1041,7 +1041,7 @@ def one_hot(tensor, num_classes=-1):
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    """p-norm distance between the rows (last dim) of x1 and x2: ||x1 - x2 + eps||_p.
+    """The p-norm distance between the rows (last dim) of x1 and x2: ||x1 - x2 + eps||_p.
 
     Defaults: p=2.0, eps=1e-6, keepdim=False. x1 and x2 broadcast.
     """
@@ -1131,7 +1131,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     """Smooth L1 loss: 0.5 * d ** 2 / beta where d = |input - target| < beta, else d - 0.5 * beta.
 
-    beta defaults to 1.0 (must be >= 0; 0 gives the L1 loss). reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    beta defaults to 1.0 (must be >= 0; 0 gives the L1 loss). reduction: 'none' | 'mean' (default) | 'sum';
+    size_average/reduce are the legacy spelling.
     """
     _check_same_size(input, target, "smooth_l1_loss")
     reduction = _reduction(reduction, size_average, reduce)
@@ -1178,7 +1179,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """Binary cross-entropy on logits: sigmoid and BCE combined, numerically stable.
 
     target has input's shape. weight rescales each element; pos_weight (broadcast over the last
-    dim, one per class) weighs positive examples. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    dim, one per class) weighs positive examples. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce
+    are the legacy spelling.
     """
     reduction = _reduction(reduction, size_average, reduce)
     if tuple(target.shape) != tuple(input.shape):
@@ -1253,7 +1255,8 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     """Ranking loss max(0, -target * (input1 - input2) + margin), target in {1, -1}.
 
-    All three tensors must have the same number of dims. margin defaults to 0. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    All three tensors must have the same number of dims. margin defaults to 0. reduction: 'none' | 'mean' (default)
+    | 'sum'; size_average/reduce are the legacy spelling.
     """
     reduction = _reduction(reduction, size_average, reduce)
     if input1.dim() != input2.dim() or input1.dim() != target.dim():
@@ -1286,7 +1289,8 @@ def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="m
 def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     """Multi-label one-versus-all logistic loss, averaged over the C classes of (N, C) input.
 
-    target (N, C) holds 0/1 labels; weight (C,) rescales classes. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    target (N, C) holds 0/1 labels; weight (C,) rescales classes. reduction: 'none' | 'mean' (default) | 'sum';
+    size_average/reduce are the legacy spelling.
     """
     reduction = _reduction(reduction, size_average, reduce)
     loss = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
@@ -1329,7 +1333,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     """Multi-class hinge loss: mean over classes i != y of max(0, margin - x[y] + x[i]) ** p.
 
     input: (N, C) or (C,); target: class indices. p is 1 (default) or 2; margin defaults to 1.0;
-    weight (C,) rescales by the target class. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    weight (C,) rescales by the target class. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are
+    the legacy spelling.
     """
     reduction = _reduction(reduction, size_average, reduce)
     if p not in (1, 2):
@@ -1383,7 +1388,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     """Triplet loss max(0, d(anchor, positive) - d(anchor, negative) + margin), d the p-norm distance.
 
     Defaults: margin=1.0, p=2, eps=1e-6. swap=True uses min(d(a, n), d(p, n)) as the negative
-    distance. Inputs (N, D) or (D,). reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    distance. Inputs (N, D) or (D,). reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the
+    legacy spelling.
     """
     reduction = _reduction(reduction, size_average, reduce)
     a_dim, p_dim, n_dim = anchor.dim(), positive.dim(), negative.dim()
@@ -1489,7 +1495,14 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
                                  training=True, key_padding_mask=None, need_weights=True, attn_mask=None,
                                  use_separate_proj_weight=False, q_proj_weight=None, k_proj_weight=None,
                                  v_proj_weight=None, static_k=None, static_v=None, average_attn_weights=True):
-    """torch.nn.functional.multi_head_attention_forward, built from linear/bmm/softmax."""
+    """Multi-head attention forward pass, as nn.MultiheadAttention computes it (linear, bmm, softmax).
+
+    query (L, N, E), key and value (S, N, E), or unbatched (L, E) / (S, E). in_proj_weight (3E, E)
+    packs the q, k, v projections (or use_separate_proj_weight with q/k/v_proj_weight).
+    attn_mask: (L, S) or (N * num_heads, L, S), bool (True = masked) or additive float;
+    key_padding_mask: (N, S). Returns (attn_output (L, N, E), weights (N, L, S) averaged over
+    heads, or per head if average_attn_weights=False, or None if need_weights=False).
+    """
     is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
     if not is_batched:
         query, key, value = query.unsqueeze(1), key.unsqueeze(1), value.unsqueeze(1)

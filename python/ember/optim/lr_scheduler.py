@@ -140,7 +140,8 @@ _LRScheduler = LRScheduler
 class LambdaLR(LRScheduler):
     """Sets each group's lr to initial_lr * lr_lambda(epoch).
 
-    lr_lambda: a function of the epoch count, or one per parameter group. last_epoch=-1 starts afresh (otherwise groups need 'initial_lr'); verbose=True prints each change.
+    lr_lambda: a function of the epoch count, or one per parameter group. last_epoch=-1 starts afresh (otherwise
+    groups need 'initial_lr'); verbose=True prints each change.
     """
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1, verbose=False):
@@ -177,7 +178,8 @@ class LambdaLR(LRScheduler):
 class MultiplicativeLR(LambdaLR):
     """Multiplies each group's lr by lr_lambda(epoch) at every step after the first.
 
-    lr_lambda: a function of the epoch count, or one per parameter group. last_epoch=-1 starts afresh (otherwise groups need 'initial_lr'); verbose=True prints each change.
+    lr_lambda: a function of the epoch count, or one per parameter group. last_epoch=-1 starts afresh (otherwise
+    groups need 'initial_lr'); verbose=True prints each change.
     """
 
     def get_lr(self):
@@ -235,7 +237,8 @@ class MultiStepLR(LRScheduler):
 class ConstantLR(LRScheduler):
     """Scales the lr by factor for the first total_iters epochs, then restores it.
 
-    Defaults: factor=1/3 (in [0, 1]), total_iters=5. last_epoch=-1 starts afresh (otherwise groups need 'initial_lr'); verbose=True prints each change.
+    Defaults: factor=1/3 (in [0, 1]), total_iters=5. last_epoch=-1 starts afresh (otherwise groups need
+    'initial_lr'); verbose=True prints each change.
     """
 
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1, verbose=False):
@@ -261,7 +264,8 @@ class ConstantLR(LRScheduler):
 class LinearLR(LRScheduler):
     """Scales the lr by a factor going linearly from start_factor to end_factor over total_iters epochs.
 
-    Defaults: start_factor=1/3, end_factor=1.0, total_iters=5. last_epoch=-1 starts afresh (otherwise groups need 'initial_lr'); verbose=True prints each change.
+    Defaults: start_factor=1/3, end_factor=1.0, total_iters=5. last_epoch=-1 starts afresh (otherwise groups need
+    'initial_lr'); verbose=True prints each change.
     """
 
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1, verbose=False):
@@ -313,7 +317,8 @@ class ExponentialLR(LRScheduler):
 class PolynomialLR(LRScheduler):
     """Decays the lr to 0 over total_iters epochs as (1 - t / total_iters) ** power.
 
-    Defaults: total_iters=5, power=1.0 (linear). last_epoch=-1 starts afresh (otherwise groups need 'initial_lr'); verbose=True prints each change.
+    Defaults: total_iters=5, power=1.0 (linear). last_epoch=-1 starts afresh (otherwise groups need 'initial_lr');
+    verbose=True prints each change.
     """
 
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1, verbose=False):

@@ -211,7 +211,8 @@ class Tanh(Module):
 class Hardtanh(Module):
     """Clamps the input to [min_val, max_val] (defaults -1.0 and 1.0).
 
-    min_value/max_value are deprecated spellings (they warn). inplace=True overwrites the input. Input of any shape; output has the same shape.
+    min_value/max_value are deprecated spellings (they warn). inplace=True overwrites the input. Input of any shape;
+    output has the same shape.
     """
 
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None):

@@ -38,7 +38,8 @@ class Dropout1d(_DropoutNd):
 class Dropout2d(_DropoutNd):
     """Zeroes whole channels of (N, C, H, W) input with probability p in training.
 
-    3-D input is taken as (N, C, L), with a warning, as torch does. Defaults: p=0.5, inplace=False. In eval() mode the input passes through unchanged.
+    3-D input is taken as (N, C, L), with a warning, as torch does. Defaults: p=0.5, inplace=False. In eval() mode
+    the input passes through unchanged.
     """
 
     def forward(self, input):

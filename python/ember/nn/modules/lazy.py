@@ -239,26 +239,26 @@ def _make_lazy_norm(name, family, eager):
 
 
 LazyBatchNorm1d = _make_lazy_norm("LazyBatchNorm1d", _BatchNorm, BatchNorm1d)
-LazyBatchNorm1d.__doc__ = """BatchNorm1d whose num_features is inferred from dim 1 of the first input; then it becomes one.
+LazyBatchNorm1d.__doc__ = """BatchNorm1d that infers num_features from the first input, then becomes one.
 
 Arguments: eps, momentum, affine, track_running_stats (defaults as BatchNorm1d)."""
 LazyBatchNorm2d = _make_lazy_norm("LazyBatchNorm2d", _BatchNorm, BatchNorm2d)
-LazyBatchNorm2d.__doc__ = """BatchNorm2d whose num_features is inferred from dim 1 of the first input; then it becomes one.
+LazyBatchNorm2d.__doc__ = """BatchNorm2d that infers num_features from the first input, then becomes one.
 
 Arguments: eps, momentum, affine, track_running_stats (defaults as BatchNorm2d)."""
 LazyBatchNorm3d = _make_lazy_norm("LazyBatchNorm3d", _BatchNorm, BatchNorm3d)
-LazyBatchNorm3d.__doc__ = """BatchNorm3d whose num_features is inferred from dim 1 of the first input; then it becomes one.
+LazyBatchNorm3d.__doc__ = """BatchNorm3d that infers num_features from the first input, then becomes one.
 
 Arguments: eps, momentum, affine, track_running_stats (defaults as BatchNorm3d)."""
 LazyInstanceNorm1d = _make_lazy_norm("LazyInstanceNorm1d", _InstanceNorm, InstanceNorm1d)
-LazyInstanceNorm1d.__doc__ = """InstanceNorm1d whose num_features is inferred from dim 1 of the first input; then it becomes one.
+LazyInstanceNorm1d.__doc__ = """InstanceNorm1d that infers num_features from the first input, then becomes one.
 
 Arguments: eps, momentum, affine, track_running_stats (defaults as InstanceNorm1d)."""
 LazyInstanceNorm2d = _make_lazy_norm("LazyInstanceNorm2d", _InstanceNorm, InstanceNorm2d)
-LazyInstanceNorm2d.__doc__ = """InstanceNorm2d whose num_features is inferred from dim 1 of the first input; then it becomes one.
+LazyInstanceNorm2d.__doc__ = """InstanceNorm2d that infers num_features from the first input, then becomes one.
 
 Arguments: eps, momentum, affine, track_running_stats (defaults as InstanceNorm2d)."""
 LazyInstanceNorm3d = _make_lazy_norm("LazyInstanceNorm3d", _InstanceNorm, InstanceNorm3d)
-LazyInstanceNorm3d.__doc__ = """InstanceNorm3d whose num_features is inferred from dim 1 of the first input; then it becomes one.
+LazyInstanceNorm3d.__doc__ = """InstanceNorm3d that infers num_features from the first input, then becomes one.
 
 Arguments: eps, momentum, affine, track_running_stats (defaults as InstanceNorm3d)."""

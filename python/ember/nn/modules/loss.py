@@ -42,7 +42,8 @@ class MSELoss(_Loss):
 class NLLLoss(_WeightedLoss):
     """Negative log-likelihood loss on log-probabilities: forward(input (N, C, *), target (N, *) indices).
 
-    weight (C,) rescales classes; ignore_index (-100) targets are skipped. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    weight (C,) rescales classes; ignore_index (-100) targets are skipped. reduction: 'none' | 'mean' (default) |
+    'sum'; size_average/reduce are the legacy spelling.
     """
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
@@ -67,7 +68,8 @@ class CrossEntropyLoss(_WeightedLoss):
     """Cross-entropy on logits: log_softmax over dim 1 then NLLLoss; forward(input, target).
 
     input (N, C, *) or (C,); target: class indices (N, *) or probabilities shaped like input.
-    weight (C,); ignore_index=-100; label_smoothing=0.0. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    weight (C,); ignore_index=-100; label_smoothing=0.0. reduction: 'none' | 'mean' (default) | 'sum';
+    size_average/reduce are the legacy spelling.
     """
 
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
@@ -84,7 +86,8 @@ class CrossEntropyLoss(_WeightedLoss):
 class BCELoss(_WeightedLoss):
     """Binary cross-entropy between probabilities and targets of the same shape.
 
-    weight rescales each element (broadcast). reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    weight rescales each element (broadcast). reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are
+    the legacy spelling.
     """
 
     def forward(self, input, target):
@@ -94,7 +97,8 @@ class BCELoss(_WeightedLoss):
 class BCEWithLogitsLoss(_Loss):
     """Sigmoid plus binary cross-entropy in one numerically stable step, on logits.
 
-    weight rescales elements; pos_weight (one per class, the last dim) weighs positives. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    weight rescales elements; pos_weight (one per class, the last dim) weighs positives. reduction: 'none' | 'mean'
+    (default) | 'sum'; size_average/reduce are the legacy spelling.
     """
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
@@ -237,7 +241,8 @@ class SoftMarginLoss(_Loss):
 class MultiLabelSoftMarginLoss(_WeightedLoss):
     """Multi-label one-versus-all logistic loss on (N, C) input and 0/1 target.
 
-    weight (C,) rescales classes. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    weight (C,) rescales classes. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy
+    spelling.
     """
 
     def forward(self, input, target):
@@ -257,7 +262,8 @@ class MultiLabelMarginLoss(_Loss):
 class MultiMarginLoss(_WeightedLoss):
     """Multi-class hinge loss on (N, C) input and class-index target.
 
-    Defaults: p=1 (or 2), margin=1.0, weight=None. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    Defaults: p=1 (or 2), margin=1.0, weight=None. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce
+    are the legacy spelling.
     """
 
     def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
@@ -272,7 +278,8 @@ class MultiMarginLoss(_WeightedLoss):
 class TripletMarginLoss(_Loss):
     """Triplet loss on p-norm distances; forward(anchor, positive, negative).
 
-    Defaults: margin=1.0, p=2.0, eps=1e-6, swap=False. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    Defaults: margin=1.0, p=2.0, eps=1e-6, swap=False. reduction: 'none' | 'mean' (default) | 'sum';
+    size_average/reduce are the legacy spelling.
     """
 
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"):
