@@ -771,17 +771,26 @@ def _interpolate_antialias(input, size, scale_factor, mode, align_corners, recom
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
-    """Deprecated spelling of interpolate(input, size, scale_factor, mode, align_corners); see interpolate."""
+    """Deprecated spelling of interpolate(input, size, scale_factor, mode, align_corners).
+
+    Unlike torch's, it does not emit a deprecation warning.
+    """
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
-    """Deprecated spelling of interpolate(input, size, scale_factor, mode='nearest')."""
+    """Deprecated spelling of interpolate(input, size, scale_factor, mode='nearest').
+
+    Unlike torch's, it does not emit a deprecation warning.
+    """
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input, size=None, scale_factor=None):
-    """Deprecated spelling of interpolate(input, size, scale_factor, mode='bilinear', align_corners=True)."""
+    """Deprecated spelling of interpolate(input, size, scale_factor, mode='bilinear', align_corners=True).
+
+    Unlike torch's, it does not emit a deprecation warning.
+    """
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
