@@ -9,6 +9,20 @@ from ._C import (  # noqa: F401
     get_default_dtype, set_default_dtype, promote_types, can_cast, result_type,
     set_num_threads, get_num_threads, set_num_interop_threads, get_num_interop_threads,
 )
+
+# The C++ types carry no class docstring; give help() a summary (kept if the binding ever adds one).
+for _cls, _doc in (
+    (dtype, "A tensor element type (ember.float32, ember.int64, ember.bool, ...); no complex dtypes.\n\n"
+            "Properties: is_floating_point, is_signed, is_complex, itemsize."),
+    (device, "Where a tensor lives: ember.device('cpu') or ember.device('cpu', 0).\n\n"
+             "Other device types parse, but ember computes on the CPU only."),
+    (_C.Generator, "A pseudo-random number generator with its own state, passed as generator= to random ops.\n\n"
+                   "Methods: manual_seed(seed), seed(), initial_seed(), get_state(), set_state(state)."),
+):
+    if not _cls.__doc__:
+        _cls.__doc__ = _doc
+del _cls, _doc
+
 from ._size import Size
 from ._tensor import Tensor
 from ._tensor_str import set_printoptions
@@ -33,6 +47,8 @@ from . import random  # noqa: E402,F401
 
 
 class layout:
+    """How a tensor's elements are laid out in memory; ember has only ember.strided (dense)."""
+
     def __init__(self, name):
         self.name = name
 
@@ -44,6 +60,8 @@ strided = layout("strided")
 
 
 class memory_format:
+    """A memory-format tag (ember.contiguous_format, preserve_format, channels_last), accepted where torch takes one."""
+
     def __init__(self, name):
         self.name = name
 

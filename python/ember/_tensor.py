@@ -7,6 +7,13 @@ from ._tensor_str import tensor_repr
 
 
 class Tensor(_C._TensorBase):
+    """A multi-dimensional array of one dtype, with autograd; ember's counterpart of torch.Tensor.
+
+    Make tensors with ember.tensor(data), ember.zeros(shape), ember.randn(shape), ... rather
+    than this constructor. Methods mirror torch's (t.add(u), t.sum(dim), t.backward(), ...);
+    in-place methods end in an underscore. There is no complex dtype and no GPU device.
+    """
+
     __module__ = "ember"
 
     def __repr__(self, *, tensor_contents=None):
@@ -63,6 +70,7 @@ class Tensor(_C._TensorBase):
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def storage(self):
+        """Not supported yet: ember exposes no storage objects; always raises NotImplementedError."""
         raise NotImplementedError("Tensor.storage() is not supported yet; use data_ptr()/untyped storage APIs")
 
 

@@ -94,8 +94,10 @@ class enable_grad(_NoParamDecorator):
 
 
 class set_grad_enabled(_DecoratorContextManager):
-    """set_grad_enabled(mode): sets grad mode at once (so it works as a plain
-    function call), and as a context manager restores the previous mode on exit."""
+    """Turns gradient recording on or off: set_grad_enabled(mode).
+
+    It takes effect at once (so it works as a plain function call), and as a context manager
+    restores the previous mode on exit."""
 
     def __init__(self, mode):
         self.prev = _C.is_grad_enabled()
@@ -117,8 +119,9 @@ class set_grad_enabled(_DecoratorContextManager):
 
 
 class inference_mode(_DecoratorContextManager):
-    """inference_mode(mode=True): like no_grad, for code that will never need
-    gradients; inference_mode(False) turns grad mode back on inside it."""
+    """Context manager (or decorator) like no_grad, for code that will never need gradients.
+
+    inference_mode(mode=True); inference_mode(False) turns grad mode back on inside it."""
 
     def __init__(self, mode=True):
         self.mode = bool(mode)

@@ -24,6 +24,8 @@ class TracerWarning(Warning):
 
 
 class TracingCheckError(Exception):
+    """Raised by trace(check_trace=True) when re-running the traced graph disagrees with Python."""
+
     def __init__(self, graph_diagnostic_info, python_diagnostic_info, extra_msg=None):
         msg = "Tracing failed sanity checks!\n" + (extra_msg or "") + "\n" + str(graph_diagnostic_info)
         if python_diagnostic_info:
@@ -195,7 +197,7 @@ class TracedModule(Module):
 
 
 def save(m, f, _extra_files=None):
-    """ember.jit.save(traced, f): the same as traced.save(f)."""
+    """Saves a traced module to f (a path or a binary file); the same as m.save(f)."""
     if not isinstance(m, TracedModule):
         raise TypeError(f"ember.jit.save expects a traced module, got {type(m).__name__}")
     m.save(f, _extra_files)
@@ -213,6 +215,10 @@ def load(f, map_location=None, _extra_files=None):
 
 
 def script(obj, *args, **kwargs):
+    """Not supported: ember compiles models by tracing only; always raises NotImplementedError.
+
+    Use ember.jit.trace(model, example_inputs) instead.
+    """
     raise NotImplementedError("ember.jit.script is not supported: ember compiles models by tracing; use ember.jit.trace")
 
 
@@ -295,7 +301,7 @@ def trace(func, example_inputs=None, optimize=None, check_trace=True, check_inpu
 
 
 def trace_module(mod, inputs, **kwargs):
-    """torch.jit.trace_module(mod, {"forward": inputs}): only forward can be traced."""
+    """Traces mod's methods from a dict {"method name": example inputs}; only "forward" is supported."""
     if set(inputs) - {"forward"}:
         raise NotImplementedError("ember.jit.trace_module: only the forward method can be traced")
     return trace(mod, inputs["forward"], **kwargs)

@@ -23,6 +23,11 @@ def _linspace_from_neg_one(steps, align_corners, dtype):
 
 
 def affine_grid(theta, size, align_corners=None):
+    """Sampling grid for grid_sample from a batch of affine matrices.
+
+    theta: (N, 2, 3) for size (N, C, H, W), giving (N, H, W, 2); or (N, 3, 4) for
+    (N, C, D, H, W), giving (N, D, H, W, 3). align_corners=None warns and means False.
+    """
     if align_corners is None:
         warnings.warn(_ALIGN_WARNING, stacklevel=2)
         align_corners = False
@@ -116,6 +121,12 @@ def _cubic_weights(t, a=-0.75):
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    """Samples input at the normalised coordinates of grid (x, y[, z] in [-1, 1]).
+
+    input: (N, C, H, W) with grid (N, H_out, W_out, 2), or (N, C, D, H, W) with grid
+    (N, D_out, H_out, W_out, 3). mode: 'bilinear' (default), 'nearest' or 'bicubic' (4-D only);
+    padding_mode: 'zeros' (default), 'border' or 'reflection'. align_corners=None warns, means False.
+    """
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but "
                          f"got: '{mode}'")

@@ -53,16 +53,29 @@ def _calculate_correct_fan(tensor, mode):
 
 
 def uniform_(tensor, a=0.0, b=1.0):
+    """Fills tensor in place with values drawn from U(a, b) (defaults a=0.0, b=1.0).
+
+    Runs without recording gradients; returns tensor.
+    """
     with _no_grad():
         return tensor.uniform_(a, b)
 
 
 def normal_(tensor, mean=0.0, std=1.0):
+    """Fills tensor in place with values drawn from N(mean, std ** 2) (defaults 0.0 and 1.0).
+
+    Runs without recording gradients; returns tensor.
+    """
     with _no_grad():
         return tensor.normal_(mean, std)
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
+    """Fills tensor in place from N(mean, std ** 2) truncated to [a, b].
+
+    Defaults: mean=0.0, std=1.0, a=-2.0, b=2.0 (absolute bounds, not in units of std).
+    Warns when mean is more than 2 std outside [a, b]. Runs without recording gradients; returns tensor.
+    """
     def norm_cdf(x):
         return (1.0 + math.erf(x / math.sqrt(2.0))) / 2.0
 
@@ -81,20 +94,36 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0):
 
 
 def constant_(tensor, val):
+    """Fills tensor in place with val.
+
+    Runs without recording gradients; returns tensor.
+    """
     with _no_grad():
         return tensor.fill_(val)
 
 
 def ones_(tensor):
+    """Fills tensor in place with ones.
+
+    Runs without recording gradients; returns tensor.
+    """
     return constant_(tensor, 1.0)
 
 
 def zeros_(tensor):
+    """Fills tensor in place with zeros.
+
+    Runs without recording gradients; returns tensor.
+    """
     with _no_grad():
         return tensor.zero_()
 
 
 def eye_(tensor):
+    """Fills a 2-D tensor in place with the identity matrix (ones on the main diagonal).
+
+    Runs without recording gradients; returns tensor.
+    """
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     with _no_grad():
@@ -103,6 +132,11 @@ def eye_(tensor):
 
 
 def dirac_(tensor, groups=1):
+    """Fills a 3-, 4- or 5-D convolution weight in place with the Dirac delta (an identity convolution).
+
+    groups (default 1): the output channels are split into groups, each an identity on the
+    input channels. Runs without recording gradients; returns tensor.
+    """
     dims = tensor.dim()
     if dims not in (3, 4, 5):
         raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
@@ -121,6 +155,10 @@ def dirac_(tensor, groups=1):
 
 
 def xavier_uniform_(tensor, gain=1.0):
+    """Glorot uniform init: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)).
+
+    tensor needs at least 2 dims (fans from dims 0 and 1 times the receptive field). gain=1.0.
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     a = math.sqrt(3.0) * std
@@ -128,12 +166,22 @@ def xavier_uniform_(tensor, gain=1.0):
 
 
 def xavier_normal_(tensor, gain=1.0):
+    """Glorot normal init: N(0, std ** 2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+
+    tensor needs at least 2 dims. gain=1.0.
+    """
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     return normal_(tensor, 0.0, std)
 
 
 def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He uniform init: U(-b, b) with b = gain * sqrt(3 / fan).
+
+    a: negative slope of the following leaky_relu (default 0); mode: 'fan_in' (default) or
+    'fan_out'; nonlinearity: 'leaky_relu' (default) or 'relu', etc. (see calculate_gain).
+    Zero-element tensors are left alone, with a warning.
+    """
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op")
         return tensor
@@ -145,6 +193,10 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
 
 
 def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+    """He normal init: N(0, std ** 2) with std = gain / sqrt(fan).
+
+    a, mode and nonlinearity as in kaiming_uniform_. Zero-element tensors are left alone, with a warning.
+    """
     if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op")
         return tensor
@@ -177,6 +229,10 @@ def orthogonal_(tensor, gain=1):
 
 
 def sparse_(tensor, sparsity, std=0.01):
+    """Fills a 2-D tensor in place from N(0, std ** 2) and zeroes a sparsity fraction of each column.
+
+    std defaults to 0.01.
+    """
     if tensor.dim() != 2:
         raise ValueError("Only tensors with 2 dimensions are supported")
     rows, cols = tensor.shape
@@ -199,6 +255,7 @@ def _make_deprecate(meth):
         return meth(*args, **kwargs)
 
     deprecated_init.__name__ = old_name
+    deprecated_init.__doc__ = f"Deprecated alias of nn.init.{new_name} (warns, then calls it); see {new_name}."
     return deprecated_init
 
 

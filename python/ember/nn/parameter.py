@@ -69,6 +69,11 @@ def is_lazy(param):
 
 
 class UninitializedParameter(UninitializedTensorMixin, Parameter):
+    """A Parameter whose shape is not known yet (lazy modules).
+
+    materialize(shape) allocates it and turns it into an ordinary Parameter.
+    """
+
     cls_to_become = Parameter
 
     def __new__(cls, requires_grad=True, device=None, dtype=None):
@@ -84,6 +89,11 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
 
 
 class UninitializedBuffer(UninitializedTensorMixin, Tensor):
+    """A buffer whose shape is not known yet (lazy modules).
+
+    materialize(shape) allocates it and turns it into an ordinary Tensor.
+    """
+
     cls_to_become = Tensor
 
     def __new__(cls, requires_grad=False, device=None, dtype=None):

@@ -107,6 +107,14 @@ class AdamW(Adam):
 
 
 class RMSprop(Optimizer):
+    """RMSprop: divides each gradient by a running root mean square of recent gradients.
+
+    params: an iterable of tensors or of dicts (parameter groups with their own options).
+    Defaults: lr=1e-2, alpha=0.99 (smoothing), eps=1e-8, weight_decay=0, momentum=0,
+    centered=False (True normalises by the variance estimate instead), maximize=False.
+    foreach and differentiable are accepted; every step is one fused C++ update.
+    """
+
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0, centered=False,
                  foreach=None, maximize=False, differentiable=False):
         _check_common(lr, eps)
@@ -146,6 +154,13 @@ class RMSprop(Optimizer):
 
 
 class Adagrad(Optimizer):
+    """Adagrad: per-element learning rates scaled by the root of the summed squared gradients.
+
+    params: an iterable of tensors or of dicts (parameter groups with their own options).
+    Defaults: lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
+    maximize=False (keyword-only). foreach is accepted; each step is one fused C++ update.
+    """
+
     def __init__(self, params, lr=1e-2, lr_decay=0, weight_decay=0, initial_accumulator_value=0, eps=1e-10,
                  foreach=None, *, maximize=False):
         _check_common(lr)
@@ -186,6 +201,13 @@ class Adagrad(Optimizer):
 
 
 class Adadelta(Optimizer):
+    """Adadelta: an adaptive step from running averages of squared gradients and squared updates.
+
+    params: an iterable of tensors or of dicts (parameter groups with their own options).
+    Defaults: lr=1.0 (scales the computed update), rho=0.9, eps=1e-6, weight_decay=0,
+    maximize=False (keyword-only). foreach is accepted; each step is one fused C++ update.
+    """
+
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *, maximize=False):
         _check_common(lr)
         if not 0.0 <= rho <= 1.0:
@@ -216,6 +238,13 @@ class Adadelta(Optimizer):
 
 
 class Adamax(Optimizer):
+    """Adamax: the Adam variant whose second moment is an exponentially weighted infinity norm.
+
+    params: an iterable of tensors or of dicts (parameter groups with their own options).
+    Defaults: lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, maximize=False
+    (keyword-only). foreach is accepted; each step is one fused C++ update.
+    """
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None, *,
                  maximize=False):
         _check_common(lr, eps, weight_decay, betas)
@@ -247,6 +276,13 @@ class Adamax(Optimizer):
 
 
 class NAdam(Optimizer):
+    """NAdam: Adam with Nesterov momentum (Dozat, 2016), with the momentum-decay schedule.
+
+    params: an iterable of tensors or of dicts (parameter groups with their own options).
+    Defaults: lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3.
+    foreach is accepted; each step is one fused C++ update. No maximize option (as in torch 1.13).
+    """
+
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
                  foreach=None):
         _check_common(lr, eps, weight_decay, betas)
@@ -285,6 +321,13 @@ class NAdam(Optimizer):
 
 
 class RAdam(Optimizer):
+    """RAdam: Adam with a rectified variance estimate, plain momentum SGD in the first steps.
+
+    params: an iterable of tensors or of dicts (parameter groups with their own options).
+    Defaults: lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0. foreach is accepted;
+    each step is one fused C++ update. No maximize option (as in torch 1.13).
+    """
+
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, foreach=None):
         _check_common(lr, eps, weight_decay, betas)
         defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, foreach=foreach)

@@ -55,6 +55,12 @@ def _warn_get_lr(sched):
 
 
 class LRScheduler:
+    """Base class of the epoch-based learning-rate schedulers: step() sets each group's lr from get_lr().
+
+    LRScheduler(optimizer, last_epoch=-1, verbose=False). Subclasses define get_lr().
+    get_last_lr() returns the lrs last set; state_dict()/load_state_dict() save the schedule.
+    """
+
     def __init__(self, optimizer, last_epoch=-1, verbose=False):
         if not isinstance(optimizer, Optimizer):
             raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
@@ -132,6 +138,12 @@ _LRScheduler = LRScheduler
 
 
 class LambdaLR(LRScheduler):
+    """Sets each group's lr to initial_lr * lr_lambda(epoch).
+
+    lr_lambda: a function of the epoch count, or one per parameter group. last_epoch=-1 starts afresh (otherwise
+    groups need 'initial_lr'); verbose=True prints each change.
+    """
+
     def __init__(self, optimizer, lr_lambda, last_epoch=-1, verbose=False):
         self.optimizer = optimizer
         if not isinstance(lr_lambda, (list, tuple)):
@@ -164,6 +176,12 @@ class LambdaLR(LRScheduler):
 
 
 class MultiplicativeLR(LambdaLR):
+    """Multiplies each group's lr by lr_lambda(epoch) at every step after the first.
+
+    lr_lambda: a function of the epoch count, or one per parameter group. last_epoch=-1 starts afresh (otherwise
+    groups need 'initial_lr'); verbose=True prints each change.
+    """
+
     def get_lr(self):
         _warn_get_lr(self)
         if self.last_epoch > 0:
@@ -173,6 +191,11 @@ class MultiplicativeLR(LambdaLR):
 
 
 class StepLR(LRScheduler):
+    """Multiplies the lr by gamma every step_size epochs.
+
+    StepLR(optimizer, step_size, gamma=0.1, last_epoch=-1, verbose=False).
+    """
+
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1, verbose=False):
         self.step_size = step_size
         self.gamma = gamma
@@ -189,6 +212,12 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
+    """Multiplies the lr by gamma at each epoch listed in milestones.
+
+    MultiStepLR(optimizer, milestones, gamma=0.1, last_epoch=-1, verbose=False); a milestone
+    listed twice applies gamma twice.
+    """
+
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1, verbose=False):
         self.milestones = Counter(milestones)
         self.gamma = gamma
@@ -206,6 +235,12 @@ class MultiStepLR(LRScheduler):
 
 
 class ConstantLR(LRScheduler):
+    """Scales the lr by factor for the first total_iters epochs, then restores it.
+
+    Defaults: factor=1/3 (in [0, 1]), total_iters=5. last_epoch=-1 starts afresh (otherwise groups need
+    'initial_lr'); verbose=True prints each change.
+    """
+
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1, verbose=False):
         if factor > 1.0 or factor < 0:
             raise ValueError("Constant multiplicative factor expected to be between 0 and 1.")
@@ -227,6 +262,12 @@ class ConstantLR(LRScheduler):
 
 
 class LinearLR(LRScheduler):
+    """Scales the lr by a factor going linearly from start_factor to end_factor over total_iters epochs.
+
+    Defaults: start_factor=1/3, end_factor=1.0, total_iters=5. last_epoch=-1 starts afresh (otherwise groups need
+    'initial_lr'); verbose=True prints each change.
+    """
+
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5, last_epoch=-1, verbose=False):
         if start_factor > 1.0 or start_factor < 0:
             raise ValueError("Starting multiplicative factor expected to be between 0 and 1.")
@@ -254,6 +295,11 @@ class LinearLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
+    """Multiplies the lr by gamma every epoch.
+
+    ExponentialLR(optimizer, gamma, last_epoch=-1, verbose=False).
+    """
+
     def __init__(self, optimizer, gamma, last_epoch=-1, verbose=False):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch, verbose)
@@ -269,6 +315,12 @@ class ExponentialLR(LRScheduler):
 
 
 class PolynomialLR(LRScheduler):
+    """Decays the lr to 0 over total_iters epochs as (1 - t / total_iters) ** power.
+
+    Defaults: total_iters=5, power=1.0 (linear). last_epoch=-1 starts afresh (otherwise groups need 'initial_lr');
+    verbose=True prints each change.
+    """
+
     def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1, verbose=False):
         self.total_iters = total_iters
         self.power = power
@@ -288,6 +340,12 @@ class PolynomialLR(LRScheduler):
 
 
 class CosineAnnealingLR(LRScheduler):
+    """Anneals the lr from its initial value to eta_min along a cosine over T_max epochs.
+
+    CosineAnnealingLR(optimizer, T_max, eta_min=0, last_epoch=-1, verbose=False). Past T_max
+    the lr rises again (the cosine continues), as in torch.
+    """
+
     def __init__(self, optimizer, T_max, eta_min=0, last_epoch=-1, verbose=False):
         self.T_max = T_max
         self.eta_min = eta_min
@@ -313,6 +371,12 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
+    """Cosine annealing to eta_min with warm restarts every T_i epochs (SGDR).
+
+    T_0: length of the first period (a positive int); T_mult (int >= 1): each period is T_mult
+    times longer; eta_min=0. step(epoch) accepts fractional epochs for per-batch updates.
+    """
+
     def __init__(self, optimizer, T_0, T_mult=1, eta_min=0, last_epoch=-1, verbose=False):
         if T_0 <= 0 or not isinstance(T_0, int):
             raise ValueError(f"Expected positive integer T_0, but got {T_0}")
@@ -361,6 +425,14 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
 
 class OneCycleLR(LRScheduler):
+    """The one-cycle policy: lr rises from max_lr / div_factor to max_lr, then anneals far below.
+
+    Give total_steps, or epochs and steps_per_epoch; call step() once per batch.
+    Defaults: pct_start=0.3 (warm-up fraction), anneal_strategy='cos' (or 'linear'),
+    cycle_momentum=True (momentum/beta1 moves between max_momentum=0.95 and base_momentum=0.85),
+    div_factor=25.0, final_div_factor=1e4, three_phase=False.
+    """
+
     def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3,
                  anneal_strategy="cos", cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
                  final_div_factor=1e4, three_phase=False, last_epoch=-1, verbose=False):
@@ -468,6 +540,12 @@ class OneCycleLR(LRScheduler):
 
 
 class SequentialLR(LRScheduler):
+    """Runs schedulers one after another, switching at the epochs in milestones.
+
+    SequentialLR(optimizer, schedulers, milestones, last_epoch=-1, verbose=False);
+    len(milestones) == len(schedulers) - 1 and all schedulers share the optimizer.
+    """
+
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1, verbose=False):
         for idx in range(len(schedulers)):
             if schedulers[idx].optimizer != optimizer:
@@ -515,6 +593,11 @@ class SequentialLR(LRScheduler):
 
 
 class ChainedScheduler(LRScheduler):
+    """Steps several schedulers of one optimizer together, so their effects compose.
+
+    ChainedScheduler(schedulers); step() takes no epoch argument.
+    """
+
     def __init__(self, schedulers):
         for idx in range(1, len(schedulers)):
             if schedulers[idx].optimizer != schedulers[0].optimizer:
@@ -543,6 +626,13 @@ class ChainedScheduler(LRScheduler):
 
 
 class ReduceLROnPlateau:
+    """Multiplies the lr by factor when a metric stops improving; call step(metric) each epoch.
+
+    Defaults: mode='min' (or 'max'), factor=0.1, patience=10 (epochs without improvement
+    tolerated), threshold=1e-4 with threshold_mode='rel' (or 'abs'), cooldown=0, min_lr=0
+    (or one per group), eps=1e-8 (smaller lr changes are skipped).
+    """
+
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
                  cooldown=0, min_lr=0, eps=1e-8, verbose=False):
         if factor >= 1.0:

@@ -15,41 +15,81 @@ class _Inplace(Module):
 
 
 class ReLU(_Inplace):
+    """Elementwise max(0, x).
+
+    inplace=True overwrites the input. Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return F.relu(input, inplace=self.inplace)
 
 
 class ReLU6(_Inplace):
+    """Elementwise min(max(0, x), 6).
+
+    inplace=True overwrites the input. Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return F.relu6(input, inplace=self.inplace)
 
 
 class SELU(_Inplace):
+    """Scaled exponential linear unit (the self-normalising constants of SELU), elementwise.
+
+    inplace=True overwrites the input. Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return F.selu(input, self.inplace)
 
 
 class SiLU(_Inplace):
+    """Elementwise x * sigmoid(x) (swish).
+
+    inplace=True overwrites the input. Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return F.silu(input, inplace=self.inplace)
 
 
 class Mish(_Inplace):
+    """Elementwise x * tanh(softplus(x)).
+
+    inplace=True overwrites the input. Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return F.mish(input, inplace=self.inplace)
 
 
 class Hardswish(_Inplace):
+    """Elementwise x * hardsigmoid(x).
+
+    inplace=True overwrites the input. Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return F.hardswish(input, self.inplace)
 
 
 class Hardsigmoid(_Inplace):
+    """Piecewise-linear sigmoid: clamp(x / 6 + 1/2, 0, 1), elementwise.
+
+    inplace=True overwrites the input. Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return F.hardsigmoid(input, self.inplace)
 
 
 class ELU(Module):
+    """Elementwise x for x > 0, alpha * (exp(x) - 1) otherwise (alpha defaults to 1.0).
+
+    inplace=True overwrites the input. Input of any shape; output has the same shape.
+    """
+
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha = alpha
@@ -63,11 +103,21 @@ class ELU(Module):
 
 
 class CELU(ELU):
+    """Elementwise max(0, x) + min(0, alpha * (exp(x / alpha) - 1)) (alpha defaults to 1.0).
+
+    inplace=True overwrites the input. Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return F.celu(input, self.alpha, self.inplace)
 
 
 class LeakyReLU(Module):
+    """Elementwise x for x >= 0, negative_slope * x otherwise (negative_slope defaults to 0.01).
+
+    inplace=True overwrites the input. Input of any shape; output has the same shape.
+    """
+
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope = negative_slope
@@ -81,6 +131,12 @@ class LeakyReLU(Module):
 
 
 class PReLU(Module):
+    """Leaky ReLU with a learnable negative slope: x for x >= 0, weight * x otherwise.
+
+    num_parameters: 1 (one slope shared by all channels, the default) or C (one per channel,
+    input's dim 1). init: initial slope, 0.25.
+    """
+
     def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
         super().__init__()
         self.num_parameters = num_parameters
@@ -99,6 +155,11 @@ class PReLU(Module):
 
 
 class RReLU(Module):
+    """Randomized leaky ReLU: in training the negative slope is drawn from U(lower, upper) per element.
+
+    In eval() the slope is (lower + upper) / 2. Defaults: lower=1/8, upper=1/3, inplace=False.
+    """
+
     def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
         super().__init__()
         self.lower, self.upper, self.inplace = lower, upper, inplace
@@ -111,6 +172,11 @@ class RReLU(Module):
 
 
 class GELU(Module):
+    """Gaussian error linear unit x * Phi(x), elementwise.
+
+    approximate: 'none' (exact, default) or 'tanh'. Input of any shape; output has the same shape.
+    """
+
     def __init__(self, approximate="none"):
         super().__init__()
         self.approximate = approximate
@@ -123,16 +189,32 @@ class GELU(Module):
 
 
 class Sigmoid(Module):
+    """Elementwise logistic sigmoid 1 / (1 + exp(-x)).
+
+    Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return _C.sigmoid(input)
 
 
 class Tanh(Module):
+    """Elementwise hyperbolic tangent.
+
+    Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return _C.tanh(input)
 
 
 class Hardtanh(Module):
+    """Clamps the input to [min_val, max_val] (defaults -1.0 and 1.0).
+
+    min_value/max_value are deprecated spellings (they warn). inplace=True overwrites the input. Input of any shape;
+    output has the same shape.
+    """
+
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False, min_value=None, max_value=None):
         super().__init__()
         import warnings
@@ -154,6 +236,11 @@ class Hardtanh(Module):
 
 
 class Softplus(Module):
+    """Elementwise log(1 + exp(beta * x)) / beta; linear where beta * x > threshold.
+
+    Defaults: beta=1, threshold=20. Input of any shape; output has the same shape.
+    """
+
     def __init__(self, beta=1, threshold=20):
         super().__init__()
         self.beta, self.threshold = beta, threshold
@@ -166,16 +253,31 @@ class Softplus(Module):
 
 
 class Softsign(Module):
+    """Elementwise x / (1 + |x|).
+
+    Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return F.softsign(input)
 
 
 class Tanhshrink(Module):
+    """Elementwise x - tanh(x).
+
+    Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return F.tanhshrink(input)
 
 
 class Hardshrink(Module):
+    """Keeps x where |x| > lambd and zeroes the rest (lambd defaults to 0.5).
+
+    Input of any shape; output has the same shape.
+    """
+
     def __init__(self, lambd=0.5):
         super().__init__()
         self.lambd = lambd
@@ -188,16 +290,31 @@ class Hardshrink(Module):
 
 
 class Softshrink(Hardshrink):
+    """Shrinks x towards 0 by lambd, zeroing |x| <= lambd (lambd defaults to 0.5).
+
+    Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return F.softshrink(input, self.lambd)
 
 
 class LogSigmoid(Module):
+    """Elementwise log(sigmoid(x)), stable for large |x|.
+
+    Input of any shape; output has the same shape.
+    """
+
     def forward(self, input):
         return F.logsigmoid(input)
 
 
 class Threshold(Module):
+    """Replaces elements <= threshold by value: Threshold(threshold, value, inplace=False).
+
+    Input of any shape; output has the same shape.
+    """
+
     def __init__(self, threshold, value, inplace=False):
         super().__init__()
         self.threshold, self.value, self.inplace = threshold, value, inplace
@@ -210,6 +327,11 @@ class Threshold(Module):
 
 
 class GLU(Module):
+    """Gated linear unit: splits the input in halves a, b along dim and returns a * sigmoid(b).
+
+    dim defaults to -1; its size must be even and is halved in the output.
+    """
+
     def __init__(self, dim=-1):
         super().__init__()
         self.dim = dim
@@ -236,21 +358,38 @@ class _DimModule(Module):
 
 
 class Softmax(_DimModule):
+    """Softmax along dim; slices along dim sum to 1.
+
+    dim=None picks a dimension as torch does, with a deprecation warning; pass dim.
+    """
+
     def forward(self, input):
         return F.softmax(input, self.dim, _stacklevel=5)
 
 
 class Softmin(_DimModule):
+    """Softmax of the negated input along dim.
+
+    dim=None picks a dimension with a deprecation warning.
+    """
+
     def forward(self, input):
         return F.softmin(input, self.dim, _stacklevel=5)
 
 
 class LogSoftmax(_DimModule):
+    """Log of the softmax along dim, computed stably.
+
+    dim=None picks a dimension with a deprecation warning.
+    """
+
     def forward(self, input):
         return F.log_softmax(input, self.dim, _stacklevel=5)
 
 
 class Softmax2d(Module):
+    """Softmax over the channels at each spatial location of (N, C, H, W) or (C, H, W) input."""
+
     def forward(self, input):
         if input.dim() not in (3, 4):
             raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D instead")

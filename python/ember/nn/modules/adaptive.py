@@ -12,6 +12,14 @@ _ASMoutput = namedtuple("_ASMoutput", ["output", "loss"])
 
 
 class AdaptiveLogSoftmaxWithLoss(Module):
+    """Efficient softmax over many classes: a frequent head plus clusters of rarer classes.
+
+    AdaptiveLogSoftmaxWithLoss(in_features, n_classes, cutoffs, div_value=4.0, head_bias=False);
+    cutoffs: increasing class boundaries in [1, n_classes - 1]. forward(input (N, in_features),
+    target (N,)) returns (output, loss): each target's log-probability and their mean negative.
+    log_prob(input) gives all log-probabilities; predict(input) the most likely classes.
+    """
+
     def __init__(self, in_features, n_classes, cutoffs, div_value=4.0, head_bias=False, device=None, dtype=None):
         super().__init__()
         cutoffs = list(cutoffs)

@@ -106,6 +106,15 @@ class _ConvNd(Module):
 
 
 class Conv1d(_ConvNd):
+    """Applies a 1-D convolution (cross-correlation) with a learnable weight and bias.
+
+    Input (N, C_in, L) or unbatched (C_in, L); output (N, C_out, L_out).
+    kernel_size, stride (1), padding (0; or 'valid' / 'same', stride 1 only) and dilation (1) are
+    ints or 1-tuples. groups (1) splits the channels; bias (True); padding_mode: 'zeros' (default),
+    'reflect', 'replicate' or 'circular'. Weight (C_out, C_in / groups, *kernel_size), initialised
+    with kaiming_uniform_(a=sqrt(5)) as in torch.
+    """
+
     _n = 1
 
     def forward(self, input):
@@ -113,6 +122,15 @@ class Conv1d(_ConvNd):
 
 
 class Conv2d(_ConvNd):
+    """Applies a 2-D convolution (cross-correlation) with a learnable weight and bias.
+
+    Input (N, C_in, H, W) or unbatched (C_in, H, W); output (N, C_out, H_out, W_out).
+    kernel_size, stride (1), padding (0; or 'valid' / 'same', stride 1 only) and dilation (1) are
+    ints or pairs. groups (1) splits the channels; bias (True); padding_mode: 'zeros' (default),
+    'reflect', 'replicate' or 'circular'. Weight (C_out, C_in / groups, *kernel_size), initialised
+    with kaiming_uniform_(a=sqrt(5)) as in torch.
+    """
+
     _n = 2
 
     def forward(self, input):
@@ -120,6 +138,15 @@ class Conv2d(_ConvNd):
 
 
 class Conv3d(_ConvNd):
+    """Applies a 3-D convolution (cross-correlation) with a learnable weight and bias.
+
+    Input (N, C_in, D, H, W) or unbatched (C_in, D, H, W); output (N, C_out, D_out, H_out, W_out).
+    kernel_size, stride (1), padding (0; or 'valid' / 'same', stride 1 only) and dilation (1) are
+    ints or triples. groups (1) splits the channels; bias (True); padding_mode: 'zeros' (default),
+    'reflect', 'replicate' or 'circular'. Weight (C_out, C_in / groups, *kernel_size), initialised
+    with kaiming_uniform_(a=sqrt(5)) as in torch.
+    """
+
     _n = 3
 
     def forward(self, input):
@@ -155,6 +182,14 @@ class _ConvTransposeNd(_ConvNd):
 
 
 class ConvTranspose1d(_ConvTransposeNd):
+    """Applies a 1-D transposed convolution (the gradient of Conv1d) with learnable weight and bias.
+
+    Input (N, C_in, L) or unbatched. Arguments: in_channels, out_channels, kernel_size,
+    stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1 (ints or 1-tuples).
+    Only padding_mode='zeros' is supported (as in torch). forward(input, output_size=None):
+    output_size picks the output_padding that yields that size. Weight (C_in, C_out / groups, *k).
+    """
+
     _n = 1
 
     def forward(self, input, output_size=None):
@@ -164,6 +199,14 @@ class ConvTranspose1d(_ConvTransposeNd):
 
 
 class ConvTranspose2d(_ConvTransposeNd):
+    """Applies a 2-D transposed convolution (the gradient of Conv2d) with learnable weight and bias.
+
+    Input (N, C_in, H, W) or unbatched. Arguments: in_channels, out_channels, kernel_size,
+    stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1 (ints or pairs).
+    Only padding_mode='zeros' is supported (as in torch). forward(input, output_size=None):
+    output_size picks the output_padding that yields that size. Weight (C_in, C_out / groups, *k).
+    """
+
     _n = 2
 
     def forward(self, input, output_size=None):
@@ -173,6 +216,14 @@ class ConvTranspose2d(_ConvTransposeNd):
 
 
 class ConvTranspose3d(_ConvTransposeNd):
+    """Applies a 3-D transposed convolution (the gradient of Conv3d) with learnable weight and bias.
+
+    Input (N, C_in, D, H, W) or unbatched. Arguments: in_channels, out_channels, kernel_size,
+    stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1 (ints or triples).
+    Only padding_mode='zeros' is supported (as in torch). forward(input, output_size=None):
+    output_size picks the output_padding that yields that size. Weight (C_in, C_out / groups, *k).
+    """
+
     _n = 3
 
     def forward(self, input, output_size=None):

@@ -64,6 +64,11 @@ class LazyModuleMixin:
 
 
 class LazyLinear(LazyModuleMixin, Linear):
+    """Linear whose in_features is inferred from the first input's last dim; then it becomes a Linear.
+
+    LazyLinear(out_features, bias=True). Warns on construction, as torch does.
+    """
+
     cls_to_become = Linear
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
@@ -137,26 +142,62 @@ class _LazyConvTransposeNd(_LazyConvXdMixin):
 
 
 class LazyConv1d(_LazyConvNd, Conv1d):
+    """Conv1d whose in_channels is inferred from the first input; then it becomes a Conv1d.
+
+    Arguments are Conv1d's without in_channels: out_channels, kernel_size, stride=1, padding=0,
+    dilation=1, groups=1, bias=True, padding_mode='zeros'. Warns on construction, as torch does.
+    """
+
     cls_to_become = Conv1d
 
 
 class LazyConv2d(_LazyConvNd, Conv2d):
+    """Conv2d whose in_channels is inferred from the first input; then it becomes a Conv2d.
+
+    Arguments are Conv2d's without in_channels: out_channels, kernel_size, stride=1, padding=0,
+    dilation=1, groups=1, bias=True, padding_mode='zeros'. Warns on construction, as torch does.
+    """
+
     cls_to_become = Conv2d
 
 
 class LazyConv3d(_LazyConvNd, Conv3d):
+    """Conv3d whose in_channels is inferred from the first input; then it becomes a Conv3d.
+
+    Arguments are Conv3d's without in_channels: out_channels, kernel_size, stride=1, padding=0,
+    dilation=1, groups=1, bias=True, padding_mode='zeros'. Warns on construction, as torch does.
+    """
+
     cls_to_become = Conv3d
 
 
 class LazyConvTranspose1d(_LazyConvTransposeNd, ConvTranspose1d):
+    """ConvTranspose1d whose in_channels is inferred from the first input; then it becomes one.
+
+    Arguments are ConvTranspose1d's without in_channels: out_channels, kernel_size, stride=1,
+    padding=0, output_padding=0, groups=1, bias=True, dilation=1.
+    """
+
     cls_to_become = ConvTranspose1d
 
 
 class LazyConvTranspose2d(_LazyConvTransposeNd, ConvTranspose2d):
+    """ConvTranspose2d whose in_channels is inferred from the first input; then it becomes one.
+
+    Arguments are ConvTranspose2d's without in_channels: out_channels, kernel_size, stride=1,
+    padding=0, output_padding=0, groups=1, bias=True, dilation=1.
+    """
+
     cls_to_become = ConvTranspose2d
 
 
 class LazyConvTranspose3d(_LazyConvTransposeNd, ConvTranspose3d):
+    """ConvTranspose3d whose in_channels is inferred from the first input; then it becomes one.
+
+    Arguments are ConvTranspose3d's without in_channels: out_channels, kernel_size, stride=1,
+    padding=0, output_padding=0, groups=1, bias=True, dilation=1.
+    """
+
     cls_to_become = ConvTranspose3d
 
 
@@ -198,8 +239,26 @@ def _make_lazy_norm(name, family, eager):
 
 
 LazyBatchNorm1d = _make_lazy_norm("LazyBatchNorm1d", _BatchNorm, BatchNorm1d)
+LazyBatchNorm1d.__doc__ = """BatchNorm1d that infers num_features from the first input, then becomes one.
+
+Arguments: eps, momentum, affine, track_running_stats (defaults as BatchNorm1d)."""
 LazyBatchNorm2d = _make_lazy_norm("LazyBatchNorm2d", _BatchNorm, BatchNorm2d)
+LazyBatchNorm2d.__doc__ = """BatchNorm2d that infers num_features from the first input, then becomes one.
+
+Arguments: eps, momentum, affine, track_running_stats (defaults as BatchNorm2d)."""
 LazyBatchNorm3d = _make_lazy_norm("LazyBatchNorm3d", _BatchNorm, BatchNorm3d)
+LazyBatchNorm3d.__doc__ = """BatchNorm3d that infers num_features from the first input, then becomes one.
+
+Arguments: eps, momentum, affine, track_running_stats (defaults as BatchNorm3d)."""
 LazyInstanceNorm1d = _make_lazy_norm("LazyInstanceNorm1d", _InstanceNorm, InstanceNorm1d)
+LazyInstanceNorm1d.__doc__ = """InstanceNorm1d that infers num_features from the first input, then becomes one.
+
+Arguments: eps, momentum, affine, track_running_stats (defaults as InstanceNorm1d)."""
 LazyInstanceNorm2d = _make_lazy_norm("LazyInstanceNorm2d", _InstanceNorm, InstanceNorm2d)
+LazyInstanceNorm2d.__doc__ = """InstanceNorm2d that infers num_features from the first input, then becomes one.
+
+Arguments: eps, momentum, affine, track_running_stats (defaults as InstanceNorm2d)."""
 LazyInstanceNorm3d = _make_lazy_norm("LazyInstanceNorm3d", _InstanceNorm, InstanceNorm3d)
+LazyInstanceNorm3d.__doc__ = """InstanceNorm3d that infers num_features from the first input, then becomes one.
+
+Arguments: eps, momentum, affine, track_running_stats (defaults as InstanceNorm3d)."""

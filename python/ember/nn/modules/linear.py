@@ -18,7 +18,11 @@ class Identity(Module):
 
 
 class Linear(Module):
-    """y = x W^T + b, with W of shape (out_features, in_features)."""
+    """Affine layer y = x W^T + b, W of shape (out_features, in_features).
+
+    Linear(in_features, out_features, bias=True). Input (*, in_features); output (*, out_features).
+    weight and bias start uniform in +-1/sqrt(in_features), as in torch.
+    """
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
@@ -47,7 +51,11 @@ class Linear(Module):
 
 
 class Bilinear(Module):
-    """y = x1^T A x2 + b."""
+    """Bilinear layer y = x1^T A x2 + b, A of shape (out_features, in1_features, in2_features).
+
+    Bilinear(in1_features, in2_features, out_features, bias=True). forward(input1 (*, in1),
+    input2 (*, in2)) returns (*, out_features).
+    """
 
     def __init__(self, in1_features, in2_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()

@@ -20,16 +20,32 @@ class _WeightedLoss(_Loss):
 
 
 class L1Loss(_Loss):
+    """Mean absolute error between input and target, forward(input, target).
+
+    reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    """
+
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)
 
 
 class MSELoss(_Loss):
+    """Mean squared error between input and target, forward(input, target).
+
+    reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    """
+
     def forward(self, input, target):
         return F.mse_loss(input, target, reduction=self.reduction)
 
 
 class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood loss on log-probabilities: forward(input (N, C, *), target (N, *) indices).
+
+    weight (C,) rescales classes; ignore_index (-100) targets are skipped. reduction: 'none' | 'mean' (default) |
+    'sum'; size_average/reduce are the legacy spelling.
+    """
+
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
         super().__init__(weight, size_average, reduce, reduction)
         self.ignore_index = ignore_index
@@ -39,6 +55,8 @@ class NLLLoss(_WeightedLoss):
 
 
 class NLLLoss2d(NLLLoss):
+    """Deprecated alias of NLLLoss; warns on construction."""
+
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
         import warnings
         warnings.warn("NLLLoss2d has been deprecated. Please use NLLLoss instead as a drop-in replacement and see "
@@ -47,6 +65,13 @@ class NLLLoss2d(NLLLoss):
 
 
 class CrossEntropyLoss(_WeightedLoss):
+    """Cross-entropy on logits: log_softmax over dim 1 then NLLLoss; forward(input, target).
+
+    input (N, C, *) or (C,); target: class indices (N, *) or probabilities shaped like input.
+    weight (C,); ignore_index=-100; label_smoothing=0.0. reduction: 'none' | 'mean' (default) | 'sum';
+    size_average/reduce are the legacy spelling.
+    """
+
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                  label_smoothing=0.0):
         super().__init__(weight, size_average, reduce, reduction)
@@ -59,11 +84,23 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class BCELoss(_WeightedLoss):
+    """Binary cross-entropy between probabilities and targets of the same shape.
+
+    weight rescales each element (broadcast). reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are
+    the legacy spelling.
+    """
+
     def forward(self, input, target):
         return F.binary_cross_entropy(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class BCEWithLogitsLoss(_Loss):
+    """Sigmoid plus binary cross-entropy in one numerically stable step, on logits.
+
+    weight rescales elements; pos_weight (one per class, the last dim) weighs positives. reduction: 'none' | 'mean'
+    (default) | 'sum'; size_average/reduce are the legacy spelling.
+    """
+
     def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean", pos_weight=None):
         super().__init__(size_average, reduce, reduction)
         self.register_buffer("weight", weight)
@@ -77,6 +114,11 @@ class BCEWithLogitsLoss(_Loss):
 
 
 class SmoothL1Loss(_Loss):
+    """Smooth L1 loss: quadratic for |input - target| < beta (1.0), linear beyond.
+
+    reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    """
+
     def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
         super().__init__(size_average, reduce, reduction)
         self.beta = beta
@@ -86,6 +128,11 @@ class SmoothL1Loss(_Loss):
 
 
 class HuberLoss(_Loss):
+    """Huber loss: quadratic for |input - target| < delta (1.0), delta-scaled linear beyond.
+
+    reduction: 'none' | 'mean' (default) | 'sum'.
+    """
+
     def __init__(self, reduction="mean", delta=1.0):
         super().__init__(reduction=reduction)
         self.delta = delta
@@ -95,6 +142,12 @@ class HuberLoss(_Loss):
 
 
 class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence between target and input log-probabilities.
+
+    reduction: 'mean' (default, warns), 'batchmean' (the true KL divergence), 'sum' or 'none'.
+    log_target=True takes target as log-probabilities.
+    """
+
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
         super().__init__(size_average, reduce, reduction)
         self.log_target = log_target
@@ -104,6 +157,12 @@ class KLDivLoss(_Loss):
 
 
 class PoissonNLLLoss(_Loss):
+    """Poisson negative log-likelihood; forward(log_input, target).
+
+    Defaults: log_input=True (loss exp(x) - target * x), full=False (Stirling term), eps=1e-8.
+    reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    """
+
     def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
         self.log_input, self.full, self.eps = log_input, full, eps
@@ -114,6 +173,11 @@ class PoissonNLLLoss(_Loss):
 
 
 class GaussianNLLLoss(_Loss):
+    """Gaussian negative log-likelihood; forward(input, target, var).
+
+    Keyword-only: full=False, eps=1e-6 (variance clamp), reduction='mean'.
+    """
+
     def __init__(self, *, full=False, eps=1e-6, reduction="mean"):
         super().__init__(None, None, reduction)
         self.full, self.eps = full, eps
@@ -123,6 +187,11 @@ class GaussianNLLLoss(_Loss):
 
 
 class CosineEmbeddingLoss(_Loss):
+    """Loss on pairs from their cosine similarity; forward(input1, input2, target in {1, -1}).
+
+    margin defaults to 0.0. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    """
+
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
@@ -132,6 +201,11 @@ class CosineEmbeddingLoss(_Loss):
 
 
 class MarginRankingLoss(_Loss):
+    """Ranking loss max(0, -target * (x1 - x2) + margin); forward(input1, input2, target).
+
+    margin defaults to 0.0. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    """
+
     def __init__(self, margin=0.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
@@ -141,6 +215,11 @@ class MarginRankingLoss(_Loss):
 
 
 class HingeEmbeddingLoss(_Loss):
+    """Hinge embedding loss: x for target 1, max(0, margin - x) for target -1 (margin 1.0).
+
+    reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    """
+
     def __init__(self, margin=1.0, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
         self.margin = margin
@@ -150,21 +229,43 @@ class HingeEmbeddingLoss(_Loss):
 
 
 class SoftMarginLoss(_Loss):
+    """Two-class logistic loss log(1 + exp(-target * input)).
+
+    reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    """
+
     def forward(self, input, target):
         return F.soft_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiLabelSoftMarginLoss(_WeightedLoss):
+    """Multi-label one-versus-all logistic loss on (N, C) input and 0/1 target.
+
+    weight (C,) rescales classes. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy
+    spelling.
+    """
+
     def forward(self, input, target):
         return F.multilabel_soft_margin_loss(input, target, weight=self.weight, reduction=self.reduction)
 
 
 class MultiLabelMarginLoss(_Loss):
+    """Multi-class multi-label hinge loss; target lists class indices, ended by -1.
+
+    reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce are the legacy spelling.
+    """
+
     def forward(self, input, target):
         return F.multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
 class MultiMarginLoss(_WeightedLoss):
+    """Multi-class hinge loss on (N, C) input and class-index target.
+
+    Defaults: p=1 (or 2), margin=1.0, weight=None. reduction: 'none' | 'mean' (default) | 'sum'; size_average/reduce
+    are the legacy spelling.
+    """
+
     def __init__(self, p=1, margin=1.0, weight=None, size_average=None, reduce=None, reduction="mean"):
         super().__init__(weight, size_average, reduce, reduction)
         self.p, self.margin = p, margin
@@ -175,6 +276,12 @@ class MultiMarginLoss(_WeightedLoss):
 
 
 class TripletMarginLoss(_Loss):
+    """Triplet loss on p-norm distances; forward(anchor, positive, negative).
+
+    Defaults: margin=1.0, p=2.0, eps=1e-6, swap=False. reduction: 'none' | 'mean' (default) | 'sum';
+    size_average/reduce are the legacy spelling.
+    """
+
     def __init__(self, margin=1.0, p=2.0, eps=1e-6, swap=False, size_average=None, reduce=None, reduction="mean"):
         super().__init__(size_average, reduce, reduction)
         self.margin, self.p, self.eps, self.swap = margin, p, eps, swap
@@ -185,6 +292,11 @@ class TripletMarginLoss(_Loss):
 
 
 class TripletMarginWithDistanceLoss(_Loss):
+    """Triplet loss with a custom distance; forward(anchor, positive, negative).
+
+    Keyword-only: distance_function=None (pairwise_distance), margin=1.0, swap=False, reduction.
+    """
+
     def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
         super().__init__(None, None, reduction)
         self.distance_function, self.margin, self.swap = distance_function, margin, swap
@@ -195,6 +307,12 @@ class TripletMarginWithDistanceLoss(_Loss):
 
 
 class CTCLoss(_Loss):
+    """Connectionist temporal classification loss; forward(log_probs, targets, input_lengths, target_lengths).
+
+    log_probs (T, N, C). Defaults: blank=0, reduction='mean', zero_infinity=False.
+    Double backward is not supported yet.
+    """
+
     def __init__(self, blank=0, reduction="mean", zero_infinity=False):
         super().__init__(reduction=reduction)
         self.blank, self.zero_infinity = blank, zero_infinity

@@ -35,18 +35,57 @@ def _pad_class(name, n, mode, with_value):
 
 
 ConstantPad1d = _pad_class("ConstantPad1d", 1, "constant", True)
+ConstantPad1d.__doc__ = """Pads the last dim of the input with a constant value.
+
+padding: an int (same on every side) or a 2-tuple (left, right).
+value defaults to 0.0 (torch requires it)."""
 ConstantPad2d = _pad_class("ConstantPad2d", 2, "constant", True)
+ConstantPad2d.__doc__ = """Pads the last 2 dims of the input with a constant value.
+
+padding: an int (same on every side) or a 4-tuple (left, right, top, bottom).
+value defaults to 0.0 (torch requires it)."""
 ConstantPad3d = _pad_class("ConstantPad3d", 3, "constant", True)
+ConstantPad3d.__doc__ = """Pads the last 3 dims of the input with a constant value.
+
+padding: an int (same on every side) or a 6-tuple (left, right, top, bottom, front, back).
+value defaults to 0.0 (torch requires it)."""
 ZeroPad2d = _pad_class("ZeroPad2d", 2, "constant", False)
+ZeroPad2d.__doc__ = """Pads the last 2 dims of the input with zeros.
+
+padding: an int (same on every side) or a 4-tuple (left, right, top, bottom)."""
 ReflectionPad1d = _pad_class("ReflectionPad1d", 1, "reflect", False)
+ReflectionPad1d.__doc__ = """Pads the last dim of the input with its reflection (edge not repeated).
+
+padding: an int (same on every side) or a 2-tuple (left, right)."""
 ReflectionPad2d = _pad_class("ReflectionPad2d", 2, "reflect", False)
+ReflectionPad2d.__doc__ = """Pads the last 2 dims of the input with its reflection (edge not repeated).
+
+padding: an int (same on every side) or a 4-tuple (left, right, top, bottom)."""
 ReflectionPad3d = _pad_class("ReflectionPad3d", 3, "reflect", False)
+ReflectionPad3d.__doc__ = """Pads the last 3 dims of the input with its reflection (edge not repeated).
+
+padding: an int (same on every side) or a 6-tuple (left, right, top, bottom, front, back)."""
 ReplicationPad1d = _pad_class("ReplicationPad1d", 1, "replicate", False)
+ReplicationPad1d.__doc__ = """Pads the last dim of the input by repeating its edge values.
+
+padding: an int (same on every side) or a 2-tuple (left, right)."""
 ReplicationPad2d = _pad_class("ReplicationPad2d", 2, "replicate", False)
+ReplicationPad2d.__doc__ = """Pads the last 2 dims of the input by repeating its edge values.
+
+padding: an int (same on every side) or a 4-tuple (left, right, top, bottom)."""
 ReplicationPad3d = _pad_class("ReplicationPad3d", 3, "replicate", False)
+ReplicationPad3d.__doc__ = """Pads the last 3 dims of the input by repeating its edge values.
+
+padding: an int (same on every side) or a 6-tuple (left, right, top, bottom, front, back)."""
 
 
 class Upsample(Module):
+    """Resizes (N, C, L), (N, C, H, W) or (N, C, D, H, W) input to size or by scale_factor.
+
+    mode: 'nearest' (default), 'linear', 'bilinear', 'bicubic', 'trilinear'; align_corners and
+    recompute_scale_factor as in nn.functional.interpolate.
+    """
+
     def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None, recompute_scale_factor=None):
         super().__init__()
         self.name = type(self).__name__
@@ -69,16 +108,22 @@ class Upsample(Module):
 
 
 class UpsamplingNearest2d(Upsample):
+    """Nearest-neighbour 2-D upsampling to size or by scale_factor; Upsample(mode='nearest')."""
+
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="nearest")
 
 
 class UpsamplingBilinear2d(Upsample):
+    """Bilinear 2-D upsampling to size or by scale_factor; Upsample(mode='bilinear', align_corners=True)."""
+
     def __init__(self, size=None, scale_factor=None):
         super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
 
 
 class PixelShuffle(Module):
+    """Rearranges (*, C * r * r, H, W) into (*, C, H * r, W * r), r = upscale_factor."""
+
     def __init__(self, upscale_factor):
         super().__init__()
         self.upscale_factor = upscale_factor
@@ -91,6 +136,8 @@ class PixelShuffle(Module):
 
 
 class PixelUnshuffle(Module):
+    """Rearranges (*, C, H * r, W * r) into (*, C * r * r, H, W), r = downscale_factor."""
+
     def __init__(self, downscale_factor):
         super().__init__()
         self.downscale_factor = downscale_factor
@@ -103,6 +150,8 @@ class PixelUnshuffle(Module):
 
 
 class ChannelShuffle(Module):
+    """Splits the C channels of (N, C, *) into groups and interleaves them."""
+
     def __init__(self, groups):
         super().__init__()
         self.groups = groups
@@ -115,6 +164,11 @@ class ChannelShuffle(Module):
 
 
 class PairwiseDistance(Module):
+    """The p-norm of x1 - x2 + eps over the last dim; forward(x1, x2).
+
+    Defaults: p=2.0, eps=1e-6, keepdim=False.
+    """
+
     def __init__(self, p=2.0, eps=1e-6, keepdim=False):
         super().__init__()
         self.norm, self.eps, self.keepdim = p, eps, keepdim
@@ -124,6 +178,11 @@ class PairwiseDistance(Module):
 
 
 class CosineSimilarity(Module):
+    """Cosine similarity of x1 and x2 along dim; forward(x1, x2).
+
+    Defaults: dim=1, eps=1e-8.
+    """
+
     def __init__(self, dim=1, eps=1e-8):
         super().__init__()
         self.dim, self.eps = dim, eps
@@ -133,6 +192,11 @@ class CosineSimilarity(Module):
 
 
 class Fold(Module):
+    """Sums sliding blocks (N, C * prod(kernel_size), L) back into an image (N, C, *output_size).
+
+    Fold(output_size, kernel_size, dilation=1, padding=0, stride=1); the adjoint of Unfold.
+    """
+
     def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
         super().__init__()
         self.output_size, self.kernel_size = output_size, kernel_size
@@ -147,6 +211,11 @@ class Fold(Module):
 
 
 class Unfold(Module):
+    """Extracts sliding blocks: (N, C, H, W) -> (N, C * kH * kW, L).
+
+    Unfold(kernel_size, dilation=1, padding=0, stride=1).
+    """
+
     def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
         super().__init__()
         self.kernel_size, self.dilation, self.padding, self.stride = kernel_size, dilation, padding, stride

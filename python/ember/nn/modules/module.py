@@ -45,6 +45,10 @@ _global_backward_hooks = OrderedDict()
 
 
 def register_module_forward_pre_hook(hook):
+    """Registers hook(module, input) to run before every module's forward.
+
+    It may return a replacement input. Returns a handle whose remove() unregisters it.
+    """
     handle = RemovableHandle(_global_forward_pre_hooks)
     _global_forward_pre_hooks[handle.id] = hook
     return handle
@@ -61,6 +65,10 @@ register_module_backward_hook = register_module_full_backward_hook
 
 
 def register_module_forward_hook(hook):
+    """Registers hook(module, input, output) to run after every module's forward.
+
+    It may return a replacement output. Returns a handle whose remove() unregisters it.
+    """
     handle = RemovableHandle(_global_forward_hooks)
     _global_forward_hooks[handle.id] = hook
     return handle

@@ -84,18 +84,39 @@ class _BatchNorm(_NormBase):
 
 
 class BatchNorm1d(_BatchNorm):
+    """Batch normalisation over the channel dim of (N, C) or (N, C, L), with learnable affine and running stats.
+
+    num_features: C. Defaults: eps=1e-5, momentum=0.1 (None: cumulative average), affine=True,
+    track_running_stats=True. Training uses batch statistics and updates running_mean/var;
+    eval() uses the running statistics.
+    """
+
     def _check_input_dim(self, input):
         if input.dim() != 2 and input.dim() != 3:
             raise ValueError(f"expected 2D or 3D input (got {input.dim()}D input)")
 
 
 class BatchNorm2d(_BatchNorm):
+    """Batch normalisation over the channel dim of (N, C, H, W), with learnable affine and running stats.
+
+    num_features: C. Defaults: eps=1e-5, momentum=0.1 (None: cumulative average), affine=True,
+    track_running_stats=True. Training uses batch statistics and updates running_mean/var;
+    eval() uses the running statistics.
+    """
+
     def _check_input_dim(self, input):
         if input.dim() != 4:
             raise ValueError(f"expected 4D input (got {input.dim()}D input)")
 
 
 class BatchNorm3d(_BatchNorm):
+    """Batch normalisation over the channel dim of (N, C, D, H, W), with learnable affine and running stats.
+
+    num_features: C. Defaults: eps=1e-5, momentum=0.1 (None: cumulative average), affine=True,
+    track_running_stats=True. Training uses batch statistics and updates running_mean/var;
+    eval() uses the running statistics.
+    """
+
     def _check_input_dim(self, input):
         if input.dim() != 5:
             raise ValueError(f"expected 5D input (got {input.dim()}D input)")
@@ -125,6 +146,12 @@ class _InstanceNorm(_NormBase):
 
 
 class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation: each (sample, channel) of (N, C, L) normalised over its own spatial dims.
+
+    Also accepts unbatched (C, L). num_features: C. Defaults: eps=1e-5, momentum=0.1,
+    affine=False, track_running_stats=False (unlike BatchNorm1d).
+    """
+
     def _get_no_batch_dim(self):
         return 2
 
@@ -134,6 +161,12 @@ class InstanceNorm1d(_InstanceNorm):
 
 
 class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation: each (sample, channel) of (N, C, H, W) normalised over its own spatial dims.
+
+    Also accepts unbatched (C, H, W). num_features: C. Defaults: eps=1e-5, momentum=0.1,
+    affine=False, track_running_stats=False (unlike BatchNorm2d).
+    """
+
     def _get_no_batch_dim(self):
         return 3
 
@@ -143,6 +176,12 @@ class InstanceNorm2d(_InstanceNorm):
 
 
 class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation: each (sample, channel) of (N, C, D, H, W) normalised over its own spatial dims.
+
+    Also accepts unbatched (C, D, H, W). num_features: C. Defaults: eps=1e-5, momentum=0.1,
+    affine=False, track_running_stats=False (unlike BatchNorm3d).
+    """
+
     def _get_no_batch_dim(self):
         return 4
 
@@ -152,6 +191,11 @@ class InstanceNorm3d(_InstanceNorm):
 
 
 class LayerNorm(Module):
+    """Layer normalisation over the trailing dims given by normalized_shape (an int or a shape).
+
+    Defaults: eps=1e-5, elementwise_affine=True (weight ones and bias zeros of that shape).
+    """
+
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, device=None, dtype=None):
         super().__init__()
         if isinstance(normalized_shape, int):
@@ -181,6 +225,11 @@ class LayerNorm(Module):
 
 
 class GroupNorm(Module):
+    """Group normalisation: the C channels of (N, C, *) split into num_groups groups, each normalised.
+
+    GroupNorm(num_groups, num_channels, eps=1e-5, affine=True); num_channels % num_groups == 0.
+    """
+
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None):
         super().__init__()
         if num_channels % num_groups != 0:
@@ -211,6 +260,12 @@ class GroupNorm(Module):
 
 
 class LocalResponseNorm(Module):
+    """Local response normalisation across neighbouring channels of (N, C, *) input.
+
+    LocalResponseNorm(size, alpha=1e-4, beta=0.75, k=1.0): x / (k + alpha / size * sum of squares
+    over size channels) ** beta.
+    """
+
     def __init__(self, size, alpha=1e-4, beta=0.75, k=1.0):
         super().__init__()
         self.size, self.alpha, self.beta, self.k = size, alpha, beta, k

@@ -4,6 +4,12 @@ from .module import Module
 
 
 class DataParallel(Module):
+    """Wraps a module for data-parallel execution; ember has no GPUs, so forward runs the module as is.
+
+    DataParallel(module, device_ids=None, output_device=None, dim=0). State dict keys keep the
+    'module.' prefix, so checkpoints load into torch's DataParallel.
+    """
+
     def __init__(self, module, device_ids=None, output_device=None, dim=0):
         super().__init__()
         self.module = module

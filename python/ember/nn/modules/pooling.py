@@ -19,18 +19,39 @@ class _MaxPoolNd(Module):
 
 
 class MaxPool1d(_MaxPoolNd):
+    """1-D max pooling over (N, C, L) (or unbatched).
+
+    kernel_size; stride (default kernel_size); padding (0, filled with -inf); dilation (1); ints
+    or 1-tuples. return_indices=True makes forward return (output, indices) for MaxUnpool1d;
+    ceil_mode=True rounds output sizes up.
+    """
+
     def forward(self, input):
         return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                             self.return_indices)
 
 
 class MaxPool2d(_MaxPoolNd):
+    """2-D max pooling over (N, C, H, W) (or unbatched).
+
+    kernel_size; stride (default kernel_size); padding (0, filled with -inf); dilation (1); ints
+    or pairs. return_indices=True makes forward return (output, indices) for MaxUnpool2d;
+    ceil_mode=True rounds output sizes up.
+    """
+
     def forward(self, input):
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                             self.return_indices)
 
 
 class MaxPool3d(_MaxPoolNd):
+    """3-D max pooling over (N, C, D, H, W) (or unbatched).
+
+    kernel_size; stride (default kernel_size); padding (0, filled with -inf); dilation (1); ints
+    or triples. return_indices=True makes forward return (output, indices) for MaxUnpool3d;
+    ceil_mode=True rounds output sizes up.
+    """
+
     def forward(self, input):
         return F.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
                             self.return_indices)
@@ -42,6 +63,12 @@ class _AvgPoolNd(Module):
 
 
 class AvgPool1d(_AvgPoolNd):
+    """1-D average pooling over (N, C, L) (or unbatched).
+
+    kernel_size; stride (default kernel_size); padding (0); ints or 1-tuples. ceil_mode=False;
+    count_include_pad=True counts padding zeros in the divisor.
+    """
+
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True):
         super().__init__()
         self.kernel_size = (kernel_size,) if isinstance(kernel_size, int) else tuple(kernel_size)
@@ -55,6 +82,13 @@ class AvgPool1d(_AvgPoolNd):
 
 
 class AvgPool2d(_AvgPoolNd):
+    """2-D average pooling over (N, C, H, W) (or unbatched).
+
+    kernel_size; stride (default kernel_size); padding (0); ints or pairs. ceil_mode=False;
+    count_include_pad=True counts padding zeros in the divisor; divisor_override
+    (None) replaces the divisor.
+    """
+
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
         super().__init__()
@@ -71,6 +105,13 @@ class AvgPool2d(_AvgPoolNd):
 
 
 class AvgPool3d(AvgPool2d):
+    """3-D average pooling over (N, C, D, H, W) (or unbatched).
+
+    kernel_size; stride (default kernel_size); padding (0); ints or triples. ceil_mode=False;
+    count_include_pad=True counts padding zeros in the divisor; divisor_override
+    (None) replaces the divisor.
+    """
+
     def forward(self, input):
         return F.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
                             self.count_include_pad, self.divisor_override)
@@ -87,6 +128,11 @@ class _AdaptivePool(Module):
 
 
 class AdaptiveAvgPool1d(_AdaptivePool):
+    """Adaptive 1-D average pooling of (N, C, L) (or unbatched) to a fixed output_size.
+
+    output_size is an int or a 1-tuple (None keeps that input size).
+    """
+
     def __init__(self, output_size):
         super().__init__(output_size)
 
@@ -95,6 +141,11 @@ class AdaptiveAvgPool1d(_AdaptivePool):
 
 
 class AdaptiveAvgPool2d(_AdaptivePool):
+    """Adaptive 2-D average pooling of (N, C, H, W) (or unbatched) to a fixed output_size.
+
+    output_size is an int or a pair (None keeps that input size).
+    """
+
     def __init__(self, output_size):
         super().__init__(output_size)
 
@@ -103,6 +154,11 @@ class AdaptiveAvgPool2d(_AdaptivePool):
 
 
 class AdaptiveAvgPool3d(_AdaptivePool):
+    """Adaptive 3-D average pooling of (N, C, D, H, W) (or unbatched) to a fixed output_size.
+
+    output_size is an int or a triple (None keeps that input size).
+    """
+
     def __init__(self, output_size):
         super().__init__(output_size)
 
@@ -111,16 +167,31 @@ class AdaptiveAvgPool3d(_AdaptivePool):
 
 
 class AdaptiveMaxPool1d(_AdaptivePool):
+    """Adaptive 1-D max pooling of (N, C, L) (or unbatched) to a fixed output_size.
+
+    output_size is an int or a 1-tuple (None keeps that input size). return_indices=True returns (output, indices).
+    """
+
     def forward(self, input):
         return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
 
 
 class AdaptiveMaxPool2d(_AdaptivePool):
+    """Adaptive 2-D max pooling of (N, C, H, W) (or unbatched) to a fixed output_size.
+
+    output_size is an int or a pair (None keeps that input size). return_indices=True returns (output, indices).
+    """
+
     def forward(self, input):
         return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
 
 
 class LPPool1d(Module):
+    """Power-average pooling over (N, C, L): (sum over each window of x ** p) ** (1 / p).
+
+    LPPool1d(norm_type, kernel_size, stride=None, ceil_mode=False); norm_type is p.
+    """
+
     def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
         super().__init__()
         self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
@@ -134,6 +205,11 @@ class LPPool1d(Module):
 
 
 class LPPool2d(LPPool1d):
+    """Power-average pooling over (N, C, H, W): (sum over each window of x ** p) ** (1 / p).
+
+    LPPool2d(norm_type, kernel_size, stride=None, ceil_mode=False); kernel_size/stride ints or pairs.
+    """
+
     def forward(self, input):
         return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
 
@@ -156,6 +232,12 @@ class _MaxUnpoolNd(Module):
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
+    """Partial inverse of MaxPool1d: scatters input (N, C, L) into zeros at the pooled positions.
+
+    kernel_size, stride (default kernel_size), padding: as for the pooling.
+    forward(input, indices, output_size=None); output_size resolves ambiguous sizes.
+    """
+
     _n = 1
 
     def forward(self, input, indices, output_size=None):
@@ -163,11 +245,23 @@ class MaxUnpool1d(_MaxUnpoolNd):
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
+    """Partial inverse of MaxPool2d: scatters input (N, C, H, W) into zeros at the pooled positions.
+
+    kernel_size, stride (default kernel_size), padding: as for the pooling.
+    forward(input, indices, output_size=None); output_size resolves ambiguous sizes.
+    """
+
     def forward(self, input, indices, output_size=None):
         return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
 class MaxUnpool3d(_MaxUnpoolNd):
+    """Partial inverse of MaxPool3d: scatters input (N, C, D, H, W) into zeros at the pooled positions.
+
+    kernel_size, stride (default kernel_size), padding: as for the pooling.
+    forward(input, indices, output_size=None); output_size resolves ambiguous sizes.
+    """
+
     _n = 3
 
     def forward(self, input, indices, output_size=None):
@@ -175,6 +269,11 @@ class MaxUnpool3d(_MaxUnpoolNd):
 
 
 class AdaptiveMaxPool3d(_AdaptivePool):
+    """Adaptive 3-D max pooling of (N, C, D, H, W) (or unbatched) to a fixed output_size.
+
+    output_size is an int or a triple (None keeps that input size). return_indices=True returns (output, indices).
+    """
+
     def forward(self, input):
         return F.adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
@@ -199,12 +298,24 @@ class _FractionalMaxPoolNd(Module):
 
 
 class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Fractional max pooling over (N, C, H, W): pseudo-random overlapping windows.
+
+    kernel_size (int or pair); exactly one of output_size (int or pair) and output_ratio
+    (in (0, 1)). return_indices=False; _random_samples fixes the window offsets.
+    """
+
     def forward(self, input):
         return F.fractional_max_pool2d(input, self.kernel_size, self.output_size, self.output_ratio,
                                        self.return_indices, _random_samples=self._random_samples)
 
 
 class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Fractional max pooling over (N, C, D, H, W): pseudo-random overlapping windows.
+
+    kernel_size (int or triple); exactly one of output_size and output_ratio.
+    return_indices=False; _random_samples fixes the window offsets.
+    """
+
     _n = 3
 
     def forward(self, input):

@@ -10,6 +10,11 @@ from .module import Module
 
 
 class RNNBase(Module):
+    """Shared machinery of RNN, LSTM and GRU (weights, checks, packed sequences); use those classes.
+
+    RNNBase(mode, input_size, hidden_size, ...) with mode 'RNN_TANH', 'RNN_RELU', 'LSTM' or 'GRU'.
+    """
+
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, proj_size=0, device=None, dtype=None):
         super().__init__()
@@ -280,6 +285,14 @@ def _check_hx_rank(mode, h0, c0, is_batched):
 
 
 class RNN(RNNBase):
+    """Multi-layer Elman RNN: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) (or relu).
+
+    RNN(input_size, hidden_size, num_layers=1, nonlinearity='tanh', bias=True,
+    batch_first=False, dropout=0.0, bidirectional=False). forward(input, hx=None): input
+    (L, N, H_in), (N, L, H_in) if batch_first, (L, H_in) unbatched, or a PackedSequence;
+    returns (output, h_n) with h_n (num_layers * num_directions, N, hidden_size).
+    """
+
     def __init__(self, *args, **kwargs):
         nonlinearity = kwargs.pop("nonlinearity", "tanh")
         if len(args) > 3:
@@ -296,11 +309,24 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
+    """Multi-layer long short-term memory RNN.
+
+    LSTM(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+    bidirectional=False, proj_size=0). forward(input, (h_0, c_0)=None) returns
+    (output, (h_n, c_n)); input as for RNN. proj_size > 0 projects h to that size.
+    """
+
     def __init__(self, *args, **kwargs):
         super().__init__("LSTM", *args, **kwargs)
 
 
 class GRU(RNNBase):
+    """Multi-layer gated recurrent unit RNN.
+
+    GRU(input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+    bidirectional=False). forward(input, hx=None) returns (output, h_n); input as for RNN.
+    """
+
     def __init__(self, *args, **kwargs):
         if "proj_size" in kwargs:
             raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
@@ -308,6 +334,8 @@ class GRU(RNNBase):
 
 
 class RNNCellBase(Module):
+    """Shared weights and checks of RNNCell, LSTMCell and GRUCell; use those classes."""
+
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
         dtype = dtype or _C.get_default_dtype()
@@ -363,6 +391,12 @@ class RNNCellBase(Module):
 
 
 class RNNCell(RNNCellBase):
+    """One step of an Elman RNN: h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh).
+
+    RNNCell(input_size, hidden_size, bias=True, nonlinearity='tanh'). forward(input, hx=None):
+    input (N, input_size) or (input_size,); hx defaults to zeros. Returns h'.
+    """
+
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
@@ -380,6 +414,12 @@ class RNNCell(RNNCellBase):
 
 
 class LSTMCell(RNNCellBase):
+    """One step of an LSTM.
+
+    LSTMCell(input_size, hidden_size, bias=True). forward(input, (h, c)=None): input
+    (N, input_size) or (input_size,); returns (h', c').
+    """
+
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, 4, device, dtype)
 
@@ -395,6 +435,12 @@ class LSTMCell(RNNCellBase):
 
 
 class GRUCell(RNNCellBase):
+    """One step of a GRU.
+
+    GRUCell(input_size, hidden_size, bias=True). forward(input, hx=None): input
+    (N, input_size) or (input_size,); returns h'.
+    """
+
     def __init__(self, input_size, hidden_size, bias=True, device=None, dtype=None):
         super().__init__(input_size, hidden_size, bias, 3, device, dtype)
 

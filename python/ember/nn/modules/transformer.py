@@ -24,6 +24,13 @@ def _get_activation_fn(activation):
 
 
 class TransformerEncoderLayer(Module):
+    """Self-attention plus feed-forward block, each with residual, dropout and LayerNorm.
+
+    TransformerEncoderLayer(d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=relu
+    ('relu', 'gelu' or a callable), layer_norm_eps=1e-5, batch_first=False, norm_first=False).
+    forward(src, src_mask=None, src_key_padding_mask=None); src (S, N, E), or (N, S, E) if batch_first.
+    """
+
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu, layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, device=None, dtype=None):
         super().__init__()
@@ -70,6 +77,12 @@ class TransformerEncoderLayer(Module):
 
 
 class TransformerDecoderLayer(Module):
+    """Self-attention, attention over memory, and feed-forward, each with residual and LayerNorm.
+
+    Arguments as TransformerEncoderLayer. forward(tgt, memory, tgt_mask=None, memory_mask=None,
+    tgt_key_padding_mask=None, memory_key_padding_mask=None).
+    """
+
     def __init__(self, d_model, nhead, dim_feedforward=2048, dropout=0.1, activation=F.relu, layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, device=None, dtype=None):
         super().__init__()
@@ -115,6 +128,12 @@ class TransformerDecoderLayer(Module):
 
 
 class TransformerEncoder(Module):
+    """A stack of num_layers copies of encoder_layer, with an optional final norm.
+
+    forward(src, mask=None, src_key_padding_mask=None). enable_nested_tensor and mask_check are
+    accepted for compatibility; ember has no nested-tensor fast path.
+    """
+
     def __init__(self, encoder_layer, num_layers, norm=None, enable_nested_tensor=True, mask_check=True):
         super().__init__()
         self.layers = _get_clones(encoder_layer, num_layers)
@@ -164,6 +183,12 @@ class TransformerEncoder(Module):
 
 
 class TransformerDecoder(Module):
+    """A stack of num_layers copies of decoder_layer, with an optional final norm.
+
+    forward(tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
+    memory_key_padding_mask=None).
+    """
+
     def __init__(self, decoder_layer, num_layers, norm=None):
         super().__init__()
         self.layers = _get_clones(decoder_layer, num_layers)
@@ -182,6 +207,14 @@ class TransformerDecoder(Module):
 
 
 class Transformer(Module):
+    """Encoder-decoder transformer (Vaswani et al., 2017).
+
+    Defaults: d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6,
+    dim_feedforward=2048, dropout=0.1, activation=relu, batch_first=False, norm_first=False.
+    forward(src (S, N, E), tgt (T, N, E), masks...) returns (T, N, E).
+    generate_square_subsequent_mask(sz) gives the causal float mask.
+    """
+
     def __init__(self, d_model=512, nhead=8, num_encoder_layers=6, num_decoder_layers=6, dim_feedforward=2048,
                  dropout=0.1, activation=F.relu, custom_encoder=None, custom_decoder=None, layer_norm_eps=1e-5,
                  batch_first=False, norm_first=False, device=None, dtype=None):

@@ -6,6 +6,10 @@ from ..parameter import Parameter
 
 
 def fuse_conv_bn_eval(conv, bn, transpose=False):
+    """Returns a copy of an eval-mode conv with the following eval-mode BatchNorm folded into it.
+
+    transpose=True for ConvTranspose layers. Raises AssertionError if either module is training.
+    """
     if conv.training or bn.training:
         raise AssertionError("Fusion only for eval!")
     fused = copy.deepcopy(conv)
@@ -15,6 +19,11 @@ def fuse_conv_bn_eval(conv, bn, transpose=False):
 
 
 def fuse_conv_bn_weights(conv_w, conv_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b, transpose=False):
+    """Folds BatchNorm statistics and affine terms into conv weight and bias; returns two Parameters.
+
+    Arguments: conv_w, conv_b (or None), bn_rm, bn_rv, bn_eps, bn_w, bn_b (None means identity),
+    transpose=False (True for ConvTranspose weights, whose output channels are dim 1).
+    """
     if conv_b is None:
         conv_b = _C.zeros_like(bn_rm)
     if bn_w is None:
@@ -29,6 +38,10 @@ def fuse_conv_bn_weights(conv_w, conv_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b, trans
 
 
 def fuse_linear_bn_eval(linear, bn):
+    """Returns a copy of an eval-mode Linear with the following eval-mode BatchNorm1d folded into it.
+
+    Raises AssertionError if either module is training.
+    """
     if linear.training or bn.training:
         raise AssertionError("Fusion only for eval!")
     fused = copy.deepcopy(linear)
@@ -38,6 +51,10 @@ def fuse_linear_bn_eval(linear, bn):
 
 
 def fuse_linear_bn_weights(linear_w, linear_b, bn_rm, bn_rv, bn_eps, bn_w, bn_b):
+    """Folds BatchNorm statistics and affine terms into linear weight and bias; returns two Parameters.
+
+    Arguments: linear_w, linear_b (or None), bn_rm, bn_rv, bn_eps, bn_w, bn_b.
+    """
     if linear_b is None:
         linear_b = _C.zeros_like(bn_rm)
     bn_scale = bn_w * _C.rsqrt(bn_rv + bn_eps)

@@ -131,6 +131,12 @@ class SpectralNormStateDictHook:
 
 
 def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
+    """Reparametrises module.<name> as the weight divided by its largest singular value.
+
+    The singular value is estimated by power iteration before each forward (n_power_iterations=1
+    per call, in training). eps=1e-12; dim is the output dim (default 1 for ConvTranspose, else 0).
+    Adds <name>_orig, <name>_u and <name>_v; returns the module.
+    """
     if dim is None:
         from ..modules.conv import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
         dim = 1 if isinstance(module, (ConvTranspose1d, ConvTranspose2d, ConvTranspose3d)) else 0
@@ -139,6 +145,10 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
 
 def remove_spectral_norm(module, name="weight"):
+    """Removes spectral_norm from module.<name>, keeping the current normalised weight.
+
+    Raises ValueError if it was not applied. Returns the module.
+    """
     for k, hook in module._forward_pre_hooks.items():
         if isinstance(hook, SpectralNorm) and hook.name == name:
             hook.remove(module)

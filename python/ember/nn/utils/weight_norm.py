@@ -64,6 +64,10 @@ def weight_norm(module, name="weight", dim=0):
 
 
 def remove_weight_norm(module, name="weight"):
+    """Removes weight_norm from module.<name>, recombining <name>_g and <name>_v into a plain parameter.
+
+    Raises ValueError if it was not applied. Returns the module.
+    """
     for k, hook in module._forward_pre_hooks.items():
         if isinstance(hook, WeightNorm) and hook.name == name:
             hook.remove(module)

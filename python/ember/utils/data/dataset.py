@@ -76,6 +76,11 @@ class ConcatDataset(Dataset):
 
 
 class ChainDataset(IterableDataset):
+    """Iterates over several IterableDatasets one after another.
+
+    ChainDataset(datasets); len() is the sum of the datasets' lengths (each must have one).
+    """
+
     def __init__(self, datasets):
         self.datasets = datasets
 

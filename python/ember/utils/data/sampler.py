@@ -3,6 +3,12 @@ from ... import _C
 
 
 class Sampler:
+    """Base class of samplers: an iterable over dataset indices (or batches of them) for DataLoader.
+
+    Subclasses define __iter__ and usually __len__. data_source is accepted and unused (it is
+    optional here; torch 1.13 requires it).
+    """
+
     def __init__(self, data_source=None):
         pass
 
@@ -11,6 +17,8 @@ class Sampler:
 
 
 class SequentialSampler(Sampler):
+    """Yields the indices 0, 1, ..., len(data_source) - 1 in order."""
+
     def __init__(self, data_source):
         self.data_source = data_source
 
@@ -60,6 +68,11 @@ class RandomSampler(Sampler):
 
 
 class SubsetRandomSampler(Sampler):
+    """Yields the given indices in a random order (a fresh permutation each epoch).
+
+    SubsetRandomSampler(indices, generator=None); generator=None uses the global generator.
+    """
+
     def __init__(self, indices, generator=None):
         self.indices = indices
         self.generator = generator
@@ -73,6 +86,12 @@ class SubsetRandomSampler(Sampler):
 
 
 class WeightedRandomSampler(Sampler):
+    """Draws num_samples indices in [0, len(weights)) with probabilities proportional to weights.
+
+    WeightedRandomSampler(weights, num_samples, replacement=True, generator=None); without
+    replacement num_samples must not exceed the number of non-zero weights.
+    """
+
     def __init__(self, weights, num_samples, replacement=True, generator=None):
         if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
             raise ValueError(f"num_samples should be a positive integer value, but got num_samples={num_samples}")
