@@ -961,3 +961,36 @@ def test_conv_tbc():
     compare_module(lambda nn: nn.Identity(), [R(7, 2, 3), R(3, 3, 4, seed=1), R(4, seed=2)],
                    forward=lambda m, x, w, b: (torch if isinstance(x, torch.Tensor) else ember).nn.functional.conv_tbc(
                        x, w, b, 1))
+
+
+def test_functional_fixes_against_torch():
+    import warnings
+    import torch
+    import torch.nn.functional as TF
+    import ember.nn.functional as EF
+    x = np.random.default_rng(3).standard_normal((2, 3)).astype("float32")
+    for lib, F_ in ((torch, TF), (ember, EF)):
+        o = lib.empty(2, 3)
+        r = F_.normalize(lib.tensor(x), dim=1, out=o)
+        assert r is o
+        np.testing.assert_allclose(o.numpy(), x / np.linalg.norm(x, axis=1, keepdims=True), rtol=1e-6)
+    for name in ("upsample", "upsample_nearest", "upsample_bilinear"):
+        got = []
+        for F_, lib in ((TF, torch), (EF, ember)):
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                y = getattr(F_, name)(lib.ones(1, 1, 2, 2), scale_factor=2)
+            got.append(([str(m.message) for m in w], tuple(y.shape)))
+        assert got[0] == got[1], name
+    for shape in ((2, 3, 4), (3, 2, 2, 2), (2, 3, 2, 2, 2)):
+        msgs = []
+        for F_, lib in ((TF, torch), (EF, ember)):
+            with warnings.catch_warnings(record=True) as w:
+                warnings.simplefilter("always")
+                y = F_.dropout3d(lib.ones(*shape), 0.5, training=True)
+            assert tuple(y.shape) == shape
+            msgs.append([str(m.message) for m in w])
+        assert msgs[0] == msgs[1], shape
+    with pytest.raises(RuntimeError, match="Linear: ember was built without CUDA"):
+        ember.nn.Linear(2, 2, device="cuda")
+    assert ember.nn.Conv2d(1, 2, 3, device="cpu").weight.shape == (2, 1, 3, 3)

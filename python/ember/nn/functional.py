@@ -773,24 +773,27 @@ def _interpolate_antialias(input, size, scale_factor, mode, align_corners, recom
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
     """Deprecated spelling of interpolate(input, size, scale_factor, mode, align_corners).
 
-    Unlike torch's, it does not emit a deprecation warning.
+    Warns that it is deprecated, as torch does.
     """
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.")
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
 def upsample_nearest(input, size=None, scale_factor=None):
     """Deprecated spelling of interpolate(input, size, scale_factor, mode='nearest').
 
-    Unlike torch's, it does not emit a deprecation warning.
+    Warns that it is deprecated, as torch does.
     """
+    warnings.warn("nn.functional.upsample_nearest is deprecated. Use nn.functional.interpolate instead.")
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
 def upsample_bilinear(input, size=None, scale_factor=None):
     """Deprecated spelling of interpolate(input, size, scale_factor, mode='bilinear', align_corners=True).
 
-    Unlike torch's, it does not emit a deprecation warning.
+    Warns that it is deprecated, as torch does.
     """
+    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use nn.functional.interpolate instead.")
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
@@ -875,10 +878,13 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """Divides input by its p-norm along dim: x / max(||x||_p, eps).
 
-    Defaults: p=2.0, dim=1, eps=1e-12. The out argument is accepted and ignored.
+    Defaults: p=2.0, dim=1, eps=1e-12. With out=, the result is written there (as ember.div(out=)).
     """
     denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
-    return input / denom
+    if out is None:
+        return input / denom
+    from .. import div
+    return div(input, denom, out=out)
 
 
 # ---------------------------------------------------------------- dropout
@@ -967,10 +973,18 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 def dropout3d(input, p=0.5, training=True, inplace=False):
     """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input with probability p, scaling the rest.
 
-    Defaults: p=0.5, training=True.
+    Other ranks warn (deprecated) and are taken as unbatched, as torch does. Defaults: p=0.5, training=True.
     """
-    if input.dim() == 4:
-        return _feature_dropout(input.unsqueeze(0), p, training, inplace, 5, "dropout3d").squeeze(0)
+    dim = input.dim()
+    if dim not in (4, 5):
+        warnings.warn(f"dropout3d: Received a {dim}-D input to dropout3d, which is deprecated and will result in an "
+                      "error in a future release. To retain the behavior and silence this warning, please use dropout "
+                      "instead. Note that dropout3d exists to provide channel-wise dropout on inputs with 3 spatial "
+                      "dimensions, a channel dimension, and an optional batch dimension (i.e. 4D or 5D inputs).")
+    if dim != 5:
+        x = input.unsqueeze_(0) if inplace else input.unsqueeze(0)
+        out = _feature_dropout(x, p, training, inplace, dim + 1, "dropout3d")
+        return out.squeeze_(0) if inplace else out.squeeze(0)
     return _feature_dropout(input, p, training, inplace, 5, "dropout3d")
 
 

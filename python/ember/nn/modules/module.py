@@ -183,6 +183,25 @@ class Module:
     training: bool
     _version = 1
 
+    def __init_subclass__(cls, **kwargs):
+        # ember's own layers take torch's `device=` and build on the CPU: a device ember cannot
+        # use ("cuda" in a build without CUDA) is an error there, not a silent CPU module.
+        super().__init_subclass__(**kwargs)
+        init = cls.__dict__.get("__init__")
+        if init is None or not cls.__module__.startswith("ember.") or "device" not in init.__code__.co_varnames:
+            return
+
+        def checked_init(self, *args, **kw):
+            if kw.get("device") is not None:
+                try:
+                    _C.empty(0).to(device=kw["device"])
+                except RuntimeError as e:  # "to: ember was built without CUDA support; ..." names the module instead
+                    raise RuntimeError(f"{cls.__name__}: {str(e).partition(': ')[2] or e}") from None
+            init(self, *args, **kw)
+        checked_init.__doc__, checked_init.__name__, checked_init.__qualname__ = init.__doc__, "__init__", init.__qualname__
+        checked_init.__wrapped__ = init
+        cls.__init__ = checked_init
+
     def __init__(self, *args, **kwargs):
         if args or kwargs:
             raise TypeError(f"{type(self).__name__}.__init__() got unexpected arguments")
