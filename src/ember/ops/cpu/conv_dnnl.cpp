@@ -78,14 +78,6 @@ bool usable(const ConvGeom& g) {
   return true;
 }
 
-// A user buffer in the layout `want`: the buffer itself, or a reordered copy.
-memory as_layout(const memory& user, const memory::desc& want, dnnl::stream& s) {
-  if (user.get_desc() == want) return user;
-  memory m(want, engine());
-  dnnl::reorder(user, m).execute(s, const_cast<memory&>(user), m);
-  return m;
-}
-
 struct Run {
   Descs d;
   dnnl::stream s{engine()};
@@ -93,12 +85,28 @@ struct Run {
   // ember's own threads, so libgomp never starts a team whose idle threads spin on the cores
   // that ember's pool and OpenBLAS need (that spinning made two threads slower than one).
   // omp_set_num_threads sets the calling thread's own setting.
+  std::vector<Tensor> keep;  // scratch buffers, alive until the run ends
   explicit Run(const ConvGeom& g) : d(descs(g)) {
     if (omp_set_num_threads) omp_set_num_threads(1);
   }
   memory user(const memory::dims& dims, tag t, const void* buf) {
     return memory({dims, dt::f32, t}, engine(), const_cast<void*>(buf));
   }
+  // A buffer in oneDNN's layout `d`, from ember's caching allocator: oneDNN's own allocations
+  // are fresh mmaps every call, and their page faults cost more than a small convolution.
+  memory scratch(const memory::desc& d) {
+    keep.push_back(empty({int64_t(d.get_size())}, Dtype::UInt8));
+    return memory(d, engine(), keep.back().raw_data());
+  }
+  // A user buffer in the layout `want`: the buffer itself, or a reordered copy.
+  memory as_layout(const memory& user, const memory::desc& want) {
+    if (user.get_desc() == want) return user;
+    memory m = scratch(want);
+    dnnl::reorder(user, m).execute(s, const_cast<memory&>(user), m);
+    return m;
+  }
+  // Where a primitive writes `user`'s result: the buffer itself when the layouts agree.
+  memory output(const memory& user, const memory::desc& want) { return user.get_desc() == want ? user : scratch(want); }
   // Output written in oneDNN's layout, then reordered into the user's buffer.
   void finish(memory& out, memory& user_out) {
     if (out.get_desc() != user_out.get_desc()) dnnl::reorder(out, user_out).execute(s, out, user_out);
@@ -160,8 +168,8 @@ bool dnnl_conv_forward(const ConvGeom& g, const float* x, const float* w, const 
     });
     auto& pd = e.pd;
     memory xu = r.user(r.d.src, r.d.src_tag, x), wu = r.user(r.d.wei, r.d.wei_tag, w), yu = r.user(r.d.dst, r.d.src_tag, y);
-    memory xm = as_layout(xu, pd.src_desc(), r.s), wm = as_layout(wu, pd.weights_desc(), r.s);
-    memory ym = pd.dst_desc() == yu.get_desc() ? yu : memory(pd.dst_desc(), engine());
+    memory xm = r.as_layout(xu, pd.src_desc()), wm = r.as_layout(wu, pd.weights_desc());
+    memory ym = r.output(yu, pd.dst_desc());
     std::unordered_map<int, memory> args{{DNNL_ARG_SRC, xm}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DST, ym}};
     if (bias) args.emplace(DNNL_ARG_BIAS, r.user({g.C_out}, tag::x, bias));
     e.prim.execute(r.s, args);
@@ -185,8 +193,8 @@ bool dnnl_conv_backward_input(const ConvGeom& g, const float* y, const float* w,
     });
     auto& pd = e.pd;
     memory yu = r.user(r.d.dst, r.d.src_tag, y), wu = r.user(r.d.wei, r.d.wei_tag, w), xu = r.user(r.d.src, r.d.src_tag, x);
-    memory ym = as_layout(yu, pd.diff_dst_desc(), r.s), wm = as_layout(wu, pd.weights_desc(), r.s);
-    memory xm = pd.diff_src_desc() == xu.get_desc() ? xu : memory(pd.diff_src_desc(), engine());
+    memory ym = r.as_layout(yu, pd.diff_dst_desc()), wm = r.as_layout(wu, pd.weights_desc());
+    memory xm = r.output(xu, pd.diff_src_desc());
     e.prim.execute(r.s, {{DNNL_ARG_DIFF_DST, ym}, {DNNL_ARG_WEIGHTS, wm}, {DNNL_ARG_DIFF_SRC, xm}});
     r.finish(xm, xu);
     return true;
@@ -208,8 +216,8 @@ bool dnnl_conv_backward_weight(const ConvGeom& g, const float* x, const float* y
     });
     auto& pd = e.pd;
     memory xu = r.user(r.d.src, r.d.src_tag, x), yu = r.user(r.d.dst, r.d.src_tag, y), wu = r.user(r.d.wei, r.d.wei_tag, w);
-    memory xm = as_layout(xu, pd.src_desc(), r.s), ym = as_layout(yu, pd.diff_dst_desc(), r.s);
-    memory wm = pd.diff_weights_desc() == wu.get_desc() ? wu : memory(pd.diff_weights_desc(), engine());
+    memory xm = r.as_layout(xu, pd.src_desc()), ym = r.as_layout(yu, pd.diff_dst_desc());
+    memory wm = r.output(wu, pd.diff_weights_desc());
     e.prim.execute(r.s, {{DNNL_ARG_SRC, xm}, {DNNL_ARG_DIFF_DST, ym}, {DNNL_ARG_DIFF_WEIGHTS, wm}});
     r.finish(wm, wu);
     return true;
