@@ -35,6 +35,8 @@ MAX_CASES = [
     (2, (1, 2, 7, 9), 2, 2, 1, 1, True),
     (2, (2, 2, 6, 7), 2, 1, 0, 1, False),
     (2, (1, 1, 8, 10), 3, (1, 2), 1, 1, True),
+    (2, (2, 2, 6, 37), 2, 2, 1, 1, True),           # 2x2 stride 2, 8 windows at a time, then the rest
+    (2, (1, 3, 4, 40), 2, None, 0, 1, False),
 ]
 
 
@@ -69,13 +71,14 @@ def test_max_pool_nan_and_ties():
 @pytest.mark.parametrize("k,s,p", [(2, 2, 0), (2, 1, 1), (3, 1, 1), (3, 2, 0)])
 def test_max_pool2d_nan_ties_and_infinities(k, s, p):
     # NaN wins (the last one when several), ties keep the first, -inf windows give -inf
-    x = RNG.choice([0.0, 1.0, np.nan, -np.inf, np.inf, -2.0], size=(2, 3, 7, 8), p=[.3, .3, .1, .1, .1, .1])
+    x = RNG.choice([0.0, 1.0, np.nan, -np.inf, np.inf, -2.0], size=(2, 3, 7, 41), p=[.3, .3, .1, .1, .1, .1])
     x[1, 2] = -np.inf
-    xe, xt = both(x, requires_grad=False)
-    ve, ie = ember.max_pool2d(xe, k, s, p, return_indices=True)
-    vt, it = F.max_pool2d(xt, k, s, p, return_indices=True)
-    check(ve, vt)
-    check(ie, it)
+    for dtype in ("float64", "float32"):  # float32 2x2 stride 2 runs 8 windows at a time
+        xe, xt = both(x.astype(dtype), dtype, requires_grad=False)
+        ve, ie = ember.max_pool2d(xe, k, s, p, return_indices=True)
+        vt, it = F.max_pool2d(xt, k, s, p, return_indices=True)
+        check(ve, vt)
+        check(ie, it)
 
 
 def test_max_pool_bfloat16_and_dtype_errors():

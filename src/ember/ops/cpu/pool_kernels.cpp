@@ -1,5 +1,7 @@
 // Pooling kernels over planes of up to three spatial dims. Planes are independent,
 // so threads split them and every result is computed by one thread in a fixed order.
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -113,11 +115,50 @@ template <class T> T lowest_of() {
   return std::numeric_limits<T>::has_infinity ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::lowest();
 }
 
+// 8 outputs of 2x2, stride-2 windows at once (float): the even and odd columns of two rows,
+// taken in torch's order ((0,0), (0,1), (1,0), (1,1)) with its rule, so values and indices are
+// those of the scalar loop. Indices are computed in 32 bits (the caller checks the plane fits).
+inline int64_t max2x2_s2_x8(const float* xp, int64_t W, int64_t first, int64_t n, float* y, int64_t* ind) {
+  int64_t j = 0;
+  const __m256i lane2 = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14);
+  for (; j + 8 <= n; j += 8) {
+    const int64_t base = first + 2 * j;
+    auto split = [](const float* p, __m256& even, __m256& odd) {
+      const __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+      even = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+      odd = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+    };
+    __m256 e0, o0, e1, o1;
+    split(xp + base, e0, o0);
+    split(xp + base + W, e1, o1);
+    const __m256i i0 = _mm256_add_epi32(_mm256_set1_epi32(int32_t(base)), lane2);
+    __m256 best = e0;
+    __m256i idx = i0;
+    auto take = [&](__m256 v, int32_t off) {
+      const __m256 m = _mm256_or_ps(_mm256_cmp_ps(v, best, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+      best = _mm256_blendv_ps(best, v, m);
+      idx = _mm256_blendv_epi8(idx, _mm256_add_epi32(i0, _mm256_set1_epi32(off)), _mm256_castps_si256(m));
+    };
+    take(o0, 1);
+    take(e1, int32_t(W));
+    take(o1, int32_t(W + 1));
+    _mm256_storeu_ps(y + j, best);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(ind + j), _mm256_cvtepi32_epi64(_mm256_castsi256_si128(idx)));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(ind + j + 4), _mm256_cvtepi32_epi64(_mm256_extracti128_si256(idx, 1)));
+  }
+  return j;
+}
+
 // n outputs of one row whose K x K windows (no dilation) lie wholly inside the plane: the
 // first window starts at flat offset `first`, the next ones `stride` further along the row.
+// `narrow`: flat indices of the plane fit in 32 bits.
 template <class T, int K>
-void max_rows_fixed(const T* xp, int64_t W, int64_t first, int64_t stride, int64_t n, T lowest, T* y, int64_t* ind) {
-  for (int64_t j = 0; j < n; ++j) {
+void max_rows_fixed(const T* xp, int64_t W, int64_t first, int64_t stride, int64_t n, T lowest, T* y, int64_t* ind,
+                    bool narrow) {
+  int64_t j = 0;
+  if constexpr (std::is_same_v<T, float> && K == 2)
+    if (stride == 2 && narrow) j = max2x2_s2_x8(xp, W, first, n, y, ind);
+  for (; j < n; ++j) {
     const int64_t base = first + j * stride;
     MaxPick<T> pick(lowest, base);
     for (int r = 0; r < K; ++r)
@@ -153,6 +194,7 @@ void max_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor& y, const
                               : ow_lo;
     // Full 2x2 and 3x3 windows (2-d pooling, no dilation) take a loop with fixed bounds.
     const int fixed = (k[0] == 1 && dl[1] == 1 && dl[2] == 1 && k[1] == k[2] && (k[1] == 2 || k[1] == 3)) ? int(k[1]) : 0;
+    const bool narrow = in_sp < (int64_t(1) << 31);
     for_planes(g.planes, out_sp * prod3(k), [&](int64_t p) {
       const T* xp = X + p * in_sp;
       T* yp = Y + p * out_sp;
@@ -179,8 +221,8 @@ void max_pool_forward(const PoolGeom& g, const Tensor& x, const Tensor& y, const
           if (fixed && h1 - h0 == fixed) {
             for (; ow < ow_lo; ++ow) generic(d0, d1, h0, h1, ow, o + ow);
             const int64_t first = (d0 * H + h0) * W + ow_lo * st[2] - pd[2];
-            if (fixed == 2) max_rows_fixed<T, 2>(xp, W, first, st[2], ow_hi - ow_lo, lowest, yp + o + ow, ip + o + ow);
-            else max_rows_fixed<T, 3>(xp, W, first, st[2], ow_hi - ow_lo, lowest, yp + o + ow, ip + o + ow);
+            if (fixed == 2) max_rows_fixed<T, 2>(xp, W, first, st[2], ow_hi - ow_lo, lowest, yp + o + ow, ip + o + ow, narrow);
+            else max_rows_fixed<T, 3>(xp, W, first, st[2], ow_hi - ow_lo, lowest, yp + o + ow, ip + o + ow, narrow);
             ow = ow_hi;
           }
           for (; ow < out[2]; ++ow) generic(d0, d1, h0, h1, ow, o + ow);
