@@ -948,3 +948,23 @@ def test_equal():
     assert ember.equal(e, e.clone()) == torch.equal(t, t.clone()) is True
     assert ember.equal(e, e2) == torch.equal(t, t2) is False
     assert ember.equal(e, ember.ones(4)) is False
+
+
+def test_mul_by_bool_mask_matches_torch():
+    # float * bool runs without a float copy of the mask; the values must be those of the cast
+    # (-0.0, NaN for inf * False), for broadcast masks, both operand orders and every float dtype
+    import torch
+    x = np.array([[-1.5, 0.0, -0.0, np.nan, np.inf, -np.inf, 2.0]], dtype=np.float64).repeat(3, 0)
+    m = np.array([[True], [False], [True]])
+    for dt in ("float32", "float64", "float16", "bfloat16"):
+        e, t = ember, torch
+        xe, xt = e.tensor(x).to(getattr(e, dt)), t.tensor(x).to(getattr(t, dt))
+        me, mt = e.tensor(m), t.tensor(m)
+        for ye, yt in ((xe * me, xt * mt), (me * xe, mt * xt), (xe.t() * me.t(), xt.t() * mt.t())):
+            assert ye.dtype == getattr(e, dt) and tuple(ye.shape) == tuple(yt.shape)
+            a, b = ye.double().numpy(), yt.double().numpy()
+            num = ~np.isnan(b)  # a NaN's sign bit carries no meaning
+            assert np.array_equal(a, b, equal_nan=True) and np.array_equal(np.signbit(a[num]), np.signbit(b[num]))
+    g = ember.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    (g * ember.tensor([True, False, True])).sum().backward()
+    assert g.grad.tolist() == [1.0, 0.0, 1.0]

@@ -105,6 +105,13 @@ Tensor binary_forward(BinaryOp op, const Tensor& a, const Tensor& b, const Scala
   const Shape& shape = same ? a.sizes() : broadcast;
   Dtype od = cpu::is_comparison(op) ? Dtype::Bool : cd;
   Tensor out = detail::empty_elementwise(shape, od, same || a.sizes() == shape ? a : b);
+  // gradient masks (g * (y > 0) in relu's and friends' backward): no float copy of the mask
+  if (op == BinaryOp::Mul && is_floating(cd) && (a.dtype() == Dtype::Bool) != (b.dtype() == Dtype::Bool) &&
+      (a.dtype() == cd || b.dtype() == cd)) {
+    const bool mask_first = a.dtype() == Dtype::Bool;
+    cpu::mul_by_mask_kernel(out, mask_first ? b : a, mask_first ? a : b);
+    return out;
+  }
   cpu::binary_kernel(op, out, cast_nograd(a, cd), cast_nograd(b, cd), alpha);
   return out;
 }

@@ -209,4 +209,14 @@ void binary_kernel(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor
   }
 }
 
+void mul_by_mask_kernel(const Tensor& out, const Tensor& x, const Tensor& mask) {
+  if (out.numel() == 0) return;
+  ElementwiseLoop L(out, {&x, &mask});
+  visit_floating(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    using C = compute_t<T>;
+    run_elementwise<T, T, bool>(L, [](C v, bool m) { return v * C(m); });
+  });
+}
+
 }  // namespace ember::cpu

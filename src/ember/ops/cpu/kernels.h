@@ -18,6 +18,9 @@ enum class BinaryOp {
 // alpha scales b for Add/Sub.
 void binary_kernel(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
 bool is_comparison(BinaryOp op);
+// out = x * mask for a floating x and a bool mask (broadcast): the values of x * mask.to(x.dtype)
+// (so -0, NaN and inf times a false mask come out as they would) in one pass, no cast copy.
+void mul_by_mask_kernel(const Tensor& out, const Tensor& x, const Tensor& mask);
 
 enum class TernaryOp { Where, Lerp, Addcmul, Addcdiv, Clamp };
 // Where: (cond bool, a, b); Lerp: (a, end, weight); Addcmul/Addcdiv: (a, t1, t2) with value;
