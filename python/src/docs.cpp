@@ -22,7 +22,7 @@ constexpr Doc kDocs[] = {
     {"T", "Tensor with its dims reversed (the transpose of a matrix)."},
     {"_base", "Tensor this one is a view of, or None."},
     {"_version", "Version counter bumped by each in-place change, checked against saved tensors in backward."},
-    {"abs", "Absolute value of each element; the dtype is kept."},
+    {"abs", "Absolute value of each element, keeping the dtype (bool is not accepted)."},
     {"abs_", "In-place abs: replaces each element by its absolute value and returns self."},
     {"absolute", "Alias of abs: absolute value of each element."},
     {"absolute_", "In-place absolute (alias of abs_)."},
@@ -457,7 +457,7 @@ constexpr Doc kDocs[] = {
     {"linalg_cond", "Condition number of each matrix in the given norm (2-norm by default)."},
     {"linalg_cross", "Cross product of 3-vectors along dim (default -1), broadcasting the other dims."},
     {"linalg_det", "Determinant of each square matrix in the last two dims."},
-    {"linalg_diagonal", "View of the diagonal at offset (default 0) of the last two dims, as ember.linalg.diagonal."},
+    {"linalg_diagonal", "View of the diagonal at offset (default 0) of dims dim1 and dim2 (the last two by default)."},
     {"linalg_eigh", "Eigenvalues (ascending) and orthonormal eigenvectors of each symmetric matrix, reading the lower"
      " triangle by default."},
     {"linalg_eigvalsh", "Eigenvalues, in ascending order, of each symmetric matrix, reading the lower triangle by"
