@@ -9,6 +9,8 @@
 // (jit_record.h); `m` in an EMBER_BINDINGS block is a BindModule whose def()
 // records too, so module functions need nothing special.
 #pragma once
+#include <string_view>
+
 #include "casters.h"
 #include "jit_record.h"
 
@@ -23,11 +25,20 @@ struct BindingRegistrar {
 void run_bindings(py::module_& m);
 void register_exception_translator_once();
 
+// The one-line summary of binding `name` (docs.cpp), or nullptr. The helpers below attach it to
+// the first overload of a name only, so help() shows it once after the signatures.
+const char* doc_for(std::string_view name);
+inline py::doc first_doc(py::handle scope, const char* name) {
+  PyObject* dict = PyType_Check(scope.ptr()) ? reinterpret_cast<PyTypeObject*>(scope.ptr())->tp_dict
+                                             : PyModule_GetDict(scope.ptr());
+  return py::doc(PyDict_GetItemString(dict, name) ? nullptr : doc_for(name));
+}
+
 // Tensor methods: attached to _C._TensorBase (so subclasses inherit them).
 template <class F, class... Extra> void def_method_untraced(const char* name, F&& f, const Extra&... extra) {
   py::handle cls(reinterpret_cast<PyObject*>(tensor_base_type()));
   py::cpp_function cf(std::forward<F>(f), py::name(name), py::is_method(cls),
-                      py::sibling(py::getattr(cls, name, py::none())), extra...);
+                      py::sibling(py::getattr(cls, name, py::none())), first_doc(cls, name), extra...);
   py::setattr(cls, name, cf);
 }
 template <class F, class... Extra> void def_method(const char* name, F&& f, const Extra&... extra) {
@@ -38,34 +49,40 @@ template <class F, class... Extra> void def_method(const char* name, F&& f, cons
 struct BindModule : py::module_ {
   explicit BindModule(const py::module_& m) : py::module_(m) {}
   template <class F, class... Extra> BindModule& def(const char* name, F&& f, const Extra&... extra) {
-    py::module_::def(name, traced(name, std::forward<F>(f)), extra...);
+    py::module_::def(name, traced(name, std::forward<F>(f)), first_doc(*this, name), extra...);
     return *this;
   }
 };
 // `ember.name(...)`, recorded while tracing (for helpers that receive a plain py::module_).
 template <class F, class... Extra> void def_fn(py::module_& m, const char* name, F&& f, const Extra&... extra) {
-  m.def(name, traced(name, std::forward<F>(f)), extra...);
+  m.def(name, traced(name, std::forward<F>(f)), first_doc(m, name), extra...);
+}
+
+// A property's docstring: its summary, or None (property then falls back to the getter's).
+inline py::object prop_doc(const char* name) {
+  const char* d = doc_for(name);
+  return d ? py::object(py::str(d)) : py::object(py::none());
 }
 
 // A read-only (or read-write) property on the Tensor type.
 template <class G> void def_property(const char* name, G&& getter) {
   py::handle cls(reinterpret_cast<PyObject*>(tensor_base_type()));
   py::cpp_function fget(traced(name, std::forward<G>(getter)), py::is_method(cls));
-  py::object prop = py::module_::import("builtins").attr("property")(fget);
+  py::object prop = py::module_::import("builtins").attr("property")(fget, py::none(), py::none(), prop_doc(name));
   py::setattr(cls, name, prop);
 }
 template <class G, class S> void def_property(const char* name, G&& getter, S&& setter) {
   py::handle cls(reinterpret_cast<PyObject*>(tensor_base_type()));
   py::cpp_function fget(traced(name, std::forward<G>(getter)), py::is_method(cls));
   py::cpp_function fset(traced((std::string("set_") + name).c_str(), std::forward<S>(setter)), py::is_method(cls));
-  py::object prop = py::module_::import("builtins").attr("property")(fget, fset);
+  py::object prop = py::module_::import("builtins").attr("property")(fget, fset, py::none(), prop_doc(name));
   py::setattr(cls, name, prop);
 }
 
 // `ember.name(input, ...)` and `input.name(...)`.
 template <class F, class... Extra> void def_both(py::module_& m, const char* name, F&& f, const Extra&... extra) {
   auto g = traced(name, std::forward<F>(f));
-  m.def(name, g, py::arg("input"), extra...);
+  m.def(name, g, first_doc(m, name), py::arg("input"), extra...);
   def_method_untraced(name, std::move(g), extra...);
 }
 
