@@ -10,9 +10,8 @@ import pytest  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _torch_single_threaded():
-    """Keep the oracle on one thread for every test. ember's oneDNN convolutions set the
-    OpenMP thread count that real torch shares in this process, and some torch kernels
-    (arange over many elements) round differently when they split the work."""
+    """Keep the oracle on one thread for every test: some torch kernels (arange over many
+    elements) round differently when they split the work, and small ops run fastest so."""
     try:
         import torch
     except ImportError:

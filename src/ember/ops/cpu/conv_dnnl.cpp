@@ -14,6 +14,7 @@
 #include <oneapi/dnnl/dnnl.hpp>
 
 extern "C" void omp_set_num_threads(int) __attribute__((weak));
+extern "C" int omp_get_max_threads() __attribute__((weak));
 #endif
 
 namespace ember::cpu {
@@ -84,11 +85,21 @@ struct Run {
   // oneDNN runs on OpenMP threads. It is always given one: the caller splits the batch over
   // ember's own threads, so libgomp never starts a team whose idle threads spin on the cores
   // that ember's pool and OpenBLAS need (that spinning made two threads slower than one).
-  // omp_set_num_threads sets the calling thread's own setting.
+  // omp_set_num_threads sets the calling thread's own setting; it is put back afterwards, so
+  // other OpenMP users on this thread (another library in the process) keep theirs.
+  int saved_threads = 0;
   std::vector<Tensor> keep;  // scratch buffers, alive until the run ends
   explicit Run(const ConvGeom& g) : d(descs(g)) {
-    if (omp_set_num_threads) omp_set_num_threads(1);
+    if (omp_set_num_threads && omp_get_max_threads) {
+      saved_threads = omp_get_max_threads();
+      omp_set_num_threads(1);
+    }
   }
+  ~Run() {
+    if (saved_threads > 0) omp_set_num_threads(saved_threads);
+  }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
   memory user(const memory::dims& dims, tag t, const void* buf) {
     return memory({dims, dt::f32, t}, engine(), const_cast<void*>(buf));
   }
