@@ -245,13 +245,10 @@ std::pair<Tensor, Tensor> linalg_eigh(const Tensor& a, const std::string& uplo) 
 }
 
 Tensor linalg_eigvalsh(const Tensor& a, const std::string& uplo) {
-  const bool grad = needs_grad(a);
-  Eigh e = eigh_core("linalg.eigvalsh", a, uplo, grad);
-  if (grad)  // d(lambda_i) = v_i^T dA v_i
-    record("LinalgEigvalshBackward0", {a}, e.values, [v = e.vectors.detach()](const Tensor& g) -> TensorList {
-      return {matmul(mul(v, unsqueeze(g, -2)), mT(v))};
-    });
-  return e.values;
+  // with a gradient to compute, through eigh: its backward then uses eigenvectors that are outputs of a
+  // node, so the gradient is itself differentiable
+  if (needs_grad(a)) return linalg_eigh(a, uplo).first;
+  return eigh_core("linalg.eigvalsh", a, uplo, false).values;
 }
 
 // ---------------------------------------------------------------- SVD
@@ -276,13 +273,8 @@ std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& a, bool full_matrice
 
 Tensor linalg_svdvals(const Tensor& a) {
   check_input("linalg.svdvals", a, false);
-  const bool grad = needs_grad(a);
-  Svd r = svd_core(a, grad, false);
-  if (grad)  // d(s_i) = u_i^T dA v_i
-    record("LinalgSvdvalsBackward0", {a}, r.s, [u = r.u.detach(), vh = r.vh.detach()](const Tensor& g) -> TensorList {
-      return {matmul(mul(u, unsqueeze(g, -2)), vh)};
-    });
-  return r.s;
+  if (needs_grad(a)) return std::get<1>(linalg_svd(a, false));  // differentiable twice, as eigvalsh
+  return svd_core(a, false, false).s;
 }
 
 std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& a, bool some, bool compute_uv) {
