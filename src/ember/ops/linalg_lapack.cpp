@@ -125,8 +125,9 @@ Tensor logdet(const Tensor& a) {
 }
 
 // ---------------------------------------------------------------- inverse and solve
-std::pair<Tensor, Tensor> linalg_inv_ex(const Tensor& a, bool check_errors) {
-  check_input("linalg.inv_ex", a, true);
+namespace {
+std::pair<Tensor, Tensor> inv_impl(const char* op, const Tensor& a, bool check_errors) {
+  check_input(op, a, true);
   const Shape batch = batch_shape(a);
   const int64_t n = a.size(-1), nb = shape_numel(batch);
   // like torch, a row-major A is factored as A^T (already column-major) and solved transposed,
@@ -137,7 +138,7 @@ std::pair<Tensor, Tensor> linalg_inv_ex(const Tensor& a, bool check_errors) {
   if (nb > 0)
     cpu::lu_solve(a.dtype(), nb, n, n, lu.f.raw_data(), lu.pivots.data_ptr<int32_t>(), f.raw_data(), use_at);
   if (check_errors)
-    check_infos("linalg.inv", lu.info, true, [](int32_t i) {
+    check_infos(op, lu.info, true, [](int32_t i) {
       return "The diagonal element " + std::to_string(i) +
              " is zero, the inversion could not be completed because the input matrix is singular.";
     });
@@ -149,14 +150,16 @@ std::pair<Tensor, Tensor> linalg_inv_ex(const Tensor& a, bool check_errors) {
     });
   return {out, lu.info};
 }
+}  // namespace
 
-Tensor linalg_inv(const Tensor& a) {
-  check_input("linalg.inv", a, true);
-  return linalg_inv_ex(a, true).first;
+std::pair<Tensor, Tensor> linalg_inv_ex(const Tensor& a, bool check_errors) {
+  return inv_impl("linalg.inv_ex", a, check_errors);
 }
 
-std::pair<Tensor, Tensor> linalg_solve_ex(const Tensor& a, const Tensor& b, bool left, bool check_errors) {
-  const char* op = "torch.linalg.solve";
+Tensor linalg_inv(const Tensor& a) { return inv_impl("linalg.inv", a, true).first; }
+
+namespace {
+std::pair<Tensor, Tensor> solve_impl(const char* op, const Tensor& a, const Tensor& b, bool left, bool check_errors) {
   check_input("linalg.solve", a, true);
   EMBER_CHECK(b.dim() >= 1, "linalg.solve", "The input tensor B must have at least 1 dimensions.");
   check_same_dtype("linalg.solve", a, b);
@@ -164,7 +167,7 @@ std::pair<Tensor, Tensor> linalg_solve_ex(const Tensor& a, const Tensor& b, bool
   if (!left) {  // X A = B  <=>  A^T X^T = B^T
     EMBER_CHECK(!vec, "linalg.solve", "Vector broadcasting of the left hand side is not supported for left=False. In "
                 "this case linalg.solve is equivalent to B / A.squeeze(-1)");
-    auto [x, info] = linalg_solve_ex(mT(a), mT(b), true, check_errors);
+    auto [x, info] = solve_impl(op, mT(a), mT(b), true, check_errors);
     return {mT(x), info};
   }
   const int64_t n = a.size(-1);
@@ -201,8 +204,15 @@ std::pair<Tensor, Tensor> linalg_solve_ex(const Tensor& a, const Tensor& b, bool
                  });
   return {out, lu.info};
 }
+}  // namespace
 
-Tensor linalg_solve(const Tensor& a, const Tensor& b, bool left) { return linalg_solve_ex(a, b, left, true).first; }
+std::pair<Tensor, Tensor> linalg_solve_ex(const Tensor& a, const Tensor& b, bool left, bool check_errors) {
+  return solve_impl("torch.linalg.solve_ex", a, b, left, check_errors);
+}
+
+Tensor linalg_solve(const Tensor& a, const Tensor& b, bool left) {
+  return solve_impl("torch.linalg.solve", a, b, left, true).first;
+}
 
 // ---------------------------------------------------------------- LU
 namespace {
@@ -274,15 +284,21 @@ Tensor lu_backward(const Tensor& gl, const Tensor& gu, const Tensor& p, const Te
 }
 }  // namespace
 
+namespace {
+// torch reports a zero pivot of lu_factor as a RuntimeError (not LinAlgError)
+std::string lu_zero_pivot(int32_t i) {
+  return "U[" + std::to_string(i) + "," + std::to_string(i) + "] is zero and using it on lu_solve would result in a "
+         "division by zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) or "
+         "linalg.lu_factor_ex(A, pivot)";
+}
+}  // namespace
+
 std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& a, bool pivot, bool check_errors) {
   check_input("torch.linalg.lu_factor_ex", a, false);
   EMBER_CHECK(pivot, "linalg.lu_factor", "LU without pivoting is not implemented on the CPU");
   LU lu = lu_core(a, batch_shape(a));
   if (check_errors)
-    check_infos("torch.linalg.lu_factor_ex", lu.info, true, [](int32_t i) {
-      return "U[" + std::to_string(i) + "," + std::to_string(i) + "] is zero and using it on lu_solve would result in a "
-             "division by zero.";
-    });
+    check_infos("torch.linalg.lu_factor_ex", lu.info, false, lu_zero_pivot);
   Tensor out = as_matrices(lu.f);
   if (needs_grad(a)) {
     // LU holds L (strictly below the diagonal, m x k) and U (upper, k x n): split its gradient the same way
@@ -300,11 +316,7 @@ std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& a, bool piv
 std::pair<Tensor, Tensor> linalg_lu_factor(const Tensor& a, bool pivot) {
   check_input("torch.linalg.lu_factor", a, false);
   auto [f, piv, info] = linalg_lu_factor_ex(a, pivot, false);
-  check_infos("torch.linalg.lu_factor", info, false, [](int32_t i) {
-    return "U[" + std::to_string(i) + "," + std::to_string(i) + "] is zero and using it on lu_solve would result in a "
-           "division by zero. If you still want to perform the factorization, consider calling linalg.lu(A, pivot) "
-           "or linalg.lu_factor_ex(A, pivot)";
-  });
+  check_infos("torch.linalg.lu_factor", info, false, lu_zero_pivot);
   return {f, piv};
 }
 
@@ -365,14 +377,15 @@ Tensor linalg_lu_solve(const Tensor& lu, const Tensor& pivots, const Tensor& b, 
 }
 
 // ---------------------------------------------------------------- Cholesky
-std::pair<Tensor, Tensor> linalg_cholesky_ex(const Tensor& a, bool upper, bool check_errors) {
-  check_input("linalg.cholesky", a, true);
+namespace {
+std::pair<Tensor, Tensor> cholesky_impl(const char* op, const Tensor& a, bool upper, bool check_errors) {
+  check_input(op, a, true);
   const Shape batch = batch_shape(a);
   const int64_t n = a.size(-1), nb = shape_numel(batch);
   Tensor f = fortran_copy(a, batch), info = infos_for(batch);
   if (nb > 0) cpu::cholesky(a.dtype(), nb, n, f.raw_data(), upper, info.data_ptr<int32_t>());
   if (check_errors)
-    check_infos("linalg.cholesky", info, true, [](int32_t i) {
+    check_infos(op, info, true, [](int32_t i) {
       return "The factorization could not be completed because the input is not positive-definite (the leading minor "
              "of order " + std::to_string(i) + " is not positive-definite).";
     });
@@ -394,8 +407,13 @@ std::pair<Tensor, Tensor> linalg_cholesky_ex(const Tensor& a, bool upper, bool c
     });
   return {out, info};
 }
+}  // namespace
 
-Tensor linalg_cholesky(const Tensor& a, bool upper) { return linalg_cholesky_ex(a, upper, true).first; }
+std::pair<Tensor, Tensor> linalg_cholesky_ex(const Tensor& a, bool upper, bool check_errors) {
+  return cholesky_impl("linalg.cholesky_ex", a, upper, check_errors);
+}
+
+Tensor linalg_cholesky(const Tensor& a, bool upper) { return cholesky_impl("linalg.cholesky", a, upper, true).first; }
 
 Tensor cholesky_solve(const Tensor& b, const Tensor& l, bool upper) {
   EMBER_CHECK(b.dim() >= 2, "cholesky_solve", "b should have at least 2 dimensions, but has ", b.dim(),

@@ -24,7 +24,7 @@ void check_input(const char* op, const Tensor& a, bool square, const char* name)
 void check_same_dtype(const char* op, const Tensor& a, const Tensor& b, const char* na, const char* nb) {
   EMBER_CHECK(a.dtype() == b.dtype(), op, "Expected ", na, " and ", nb, " to have the same dtype, but found ", na,
               " of type ", scalar_type_name(a.dtype()), " and ", nb, " of type ", scalar_type_name(b.dtype()),
-              " instead.");
+              " instead");
 }
 
 Tensor fortran_copy(const Tensor& t, const Shape& batch) {
