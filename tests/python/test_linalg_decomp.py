@@ -280,3 +280,18 @@ def test_solve_triangular_grads():
 def test_linalg_error_is_runtime_error():
     assert issubclass(ember.linalg.LinAlgError, RuntimeError)
     assert ember.linalg.LinAlgError.__name__ == torch.linalg.LinAlgError.__name__
+
+
+def test_lu_factor_grads():
+    """Gradients through the factorization itself (square, wide and tall), and through lu_solve to A."""
+    for shape in [(3, 3), (2, 3, 3), (3, 5), (5, 3)]:
+        compare_grads(lambda m: list((ember if isinstance(m, ember.Tensor) else torch).linalg.lu(m))[1:],
+                      gen(shape, "rhs", 41), "float64")
+        compare_grads(lambda m: (ember if isinstance(m, ember.Tensor) else torch).linalg.lu_factor(m)[0],
+                      gen(shape, "rhs", 42), "float64")
+        egradcheck(lambda m: tuple(ember.linalg.lu(m))[1:], gen(shape, "rhs", 43), second_order=shape == (3, 5))
+    def solve_via_lu(a, b):
+        lib = ember if isinstance(a, ember.Tensor) else torch
+        return lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b)
+    compare_grads(solve_via_lu, [gen((2, 3, 3), "general", 44), gen((3, 2), "rhs", 45)], "float64")
+    egradcheck(solve_via_lu, [gen((3, 3), "general", 46), gen((3, 2), "rhs", 47)], second_order=True)
