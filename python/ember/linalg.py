@@ -46,6 +46,16 @@ vander = _C.linalg_vander
 tensorinv = _C.linalg_tensorinv
 tensorsolve = _C.linalg_tensorsolve
 
+# out= as torch.linalg takes it (tuples for the functions with several results)
+from ._out import _with_out  # noqa: E402
+
+for _name in ("det", "slogdet", "inv", "inv_ex", "solve", "solve_ex", "lu_factor", "lu_factor_ex", "lu", "lu_solve",
+              "cholesky", "cholesky_ex", "solve_triangular", "qr", "eigh", "eigvalsh", "svd", "svdvals", "pinv",
+              "matrix_rank", "cond", "matrix_power", "matrix_exp", "multi_dot", "householder_product", "tensorinv",
+              "tensorsolve"):
+    globals()[_name] = _with_out("linalg." + _name, globals()[_name])
+del _name
+
 
 def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     """Diagonals of the last two dims by default (ember.diagonal's defaults are 0 and 1)."""

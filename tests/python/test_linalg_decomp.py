@@ -295,3 +295,21 @@ def test_lu_factor_grads():
         return lib.linalg.lu_solve(*lib.linalg.lu_factor(a), b)
     compare_grads(solve_via_lu, [gen((2, 3, 3), "general", 44), gen((3, 2), "rhs", 45)], "float64")
     egradcheck(solve_via_lu, [gen((3, 3), "general", 46), gen((3, 2), "rhs", 47)], second_order=True)
+
+
+def test_out_arguments():
+    e, t = both(gen((2, 3, 3), "spd", 48))
+    eo, to = ember.empty(0, dtype=ember.float64), torch.empty(0, dtype=torch.float64)
+    r = ember.linalg.det(e, out=eo)
+    assert r is eo
+    close(eo, torch.linalg.det(t, out=to))
+    eq, er = ember.empty(0, dtype=ember.float64), ember.empty(0, dtype=ember.float64)
+    tq, tr = torch.empty(0, dtype=torch.float64), torch.empty(0, dtype=torch.float64)
+    r = ember.linalg.qr(e, out=(eq, er))
+    assert type(r).__name__ == "linalg_qr" and r.Q is eq
+    close((eq, er), tuple(torch.linalg.qr(t, out=(tq, tr))))
+    el = ember.empty(2, 3, 3, dtype=ember.float64)
+    close(ember.linalg.cholesky(e, out=el), torch.linalg.cholesky(t))
+    e.requires_grad_(True)
+    with pytest.raises(RuntimeError, match="out="):
+        ember.linalg.inv(e, out=el)
