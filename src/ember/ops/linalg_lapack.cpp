@@ -181,10 +181,12 @@ std::pair<Tensor, Tensor> solve_impl(const char* op, const Tensor& a, const Tens
   LU lu = lu_core(use_at ? as_matrices(a) : a, batch_shape(a));
   Tensor f = fortran_copy(bm, batch);
   if (nb > 0) {
-    Tensor factors = fortran_copy(as_matrices(lu.f), batch);
+    // the factors broadcast to B's batch (copied only when B adds batch dims)
+    const bool same = batch == batch_shape(a);
+    Tensor factors = same ? lu.f : fortran_copy(as_matrices(lu.f), batch);
     Shape ps = batch;
     ps.push_back(n);
-    Tensor piv = contiguous(expand(lu.pivots, ps));
+    Tensor piv = same ? lu.pivots : contiguous(expand(lu.pivots, ps));
     cpu::lu_solve(a.dtype(), nb, n, k, factors.raw_data(), piv.data_ptr<int32_t>(), f.raw_data(), use_at);
   }
   if (check_errors)
