@@ -300,3 +300,15 @@ def test_geqrf_ormqr(dtype):
             for transpose in (False, True):
                 ecc, tcc = (ec, tc) if left else (ec.mT, tc.mT)
                 close(ember.ormqr(er.a, er.tau, ecc, left, transpose), torch.ormqr(tr.a, tr.tau, tcc, left, transpose))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_matrix_norms_from_singular_values(dtype):
+    e, t = both(gen((2, 3, 4), "rhs", 58), dtype, "transposed")
+    for ord in ("nuc", 2, -2):
+        for dim, keepdim in [((-2, -1), False), ((0, 2), True), ((2, 1), False)]:
+            close(ember.linalg.matrix_norm(e, ord, dim=dim, keepdim=keepdim),
+                  torch.linalg.matrix_norm(t, ord, dim=dim, keepdim=keepdim))
+        close(ember.linalg.norm(e, ord, dim=(1, 2)), torch.linalg.norm(t, ord, dim=(1, 2)))
+    compare_grads(lambda m: lib(m).linalg.matrix_norm(m, "nuc"), gen((2, 3, 4), "rhs", 59))
+    compare_grads(lambda m: lib(m).linalg.matrix_norm(m, 2, dim=(0, 1)), gen((3, 4, 2), "rhs", 60))

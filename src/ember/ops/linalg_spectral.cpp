@@ -445,4 +445,14 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> linalg_lstsq(const Tensor& a, const T
   return {sol, residuals, rank, sv};
 }
 
+namespace linalg {
+Tensor svd_matrix_norm(const Tensor& t, const std::string& ord, const Dims& dims, bool keepdim) {
+  const int64_t d0 = wrap_dim(dims[0], t.dim(), "linalg.matrix_norm"), d1 = wrap_dim(dims[1], t.dim(), "linalg.matrix_norm");
+  Tensor s = linalg_svdvals(movedim(t, {d0, d1}, {-2, -1}));
+  Tensor r = ord == "nuc" ? sum(s, {-1}) : ord == "2" ? amax(s, {-1}) : amin(s, {-1});
+  if (keepdim) r = unsqueeze(unsqueeze(r, std::min(d0, d1)), std::max(d0, d1));
+  return r;
+}
+}  // namespace linalg
+
 }  // namespace ember

@@ -46,6 +46,9 @@ template <class F> void check_infos(const char* op, const Tensor& infos, bool li
 // info tensors: one int32 per matrix of the batch
 inline Tensor infos_for(const Shape& batch) { return zeros(batch, Dtype::Int32); }
 
+// The matrix norms that need singular values (linalg.matrix_norm's ord "nuc", 2 and -2) over dims (d0, d1).
+Tensor svd_matrix_norm(const Tensor& t, const std::string& ord, const Dims& dims, bool keepdim);
+
 // Identity matrices broadcast over a batch, as a plain tensor of dtype d.
 Tensor eye_batch(const Shape& batch, int64_t n, Dtype d);
 
