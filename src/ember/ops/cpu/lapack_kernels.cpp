@@ -7,7 +7,10 @@
 #include <limits>
 #include <vector>
 
+#include <mutex>
+
 #include "ember/core/error.h"
+#include "ember/core/parallel.h"
 #include "ember/ops/cpu/lapack.h"
 
 namespace ember::cpu {
@@ -70,6 +73,26 @@ template <class F> void dispatch(Dtype d, const char* op, F&& f) {
 
 int ld(int64_t rows) { return int(std::max<int64_t>(1, rows)); }
 
+// body(b0, b1) over the batch: spread over ember's threads when there are several small
+// matrices (LAPACK runs each on one thread anyway), with OpenBLAS held at one thread meanwhile
+// as gemm_batched does (its thread count is global); one after another otherwise, so large
+// matrices get OpenBLAS's own threads. Each matrix's result is the same either way.
+template <class F> void for_batch(int64_t batch, int64_t n, F&& body) {
+  const bool spread = batch > 1 && n <= 64 && get_num_threads() > 1 && !in_parallel_region();
+  if (!spread) {
+    body(int64_t(0), batch);
+    return;
+  }
+  static std::mutex mu;
+  std::lock_guard<std::mutex> lock(mu);
+  struct SingleThreadedBlas {
+    SingleThreadedBlas() { openblas_set_num_threads(1); }
+    ~SingleThreadedBlas() { openblas_set_num_threads(get_num_threads()); }
+  } guard;
+  const int64_t work = std::max<int64_t>(1, n * n * n);
+  parallel_for(0, batch, std::max<int64_t>(1, 32768 / work), body);
+}
+
 // LAPACK's workspace size answer (a float holding an integer) as an int of at least 1.
 template <class T> int work_size(T w) { return std::max(1, int(w)); }
 
@@ -79,8 +102,10 @@ void lu_factor(Dtype d, int64_t batch, int64_t m, int64_t n, void* a, int32_t* p
   dispatch(d, "lu_factor", [&](auto tag) {
     using T = decltype(tag);
     const int64_t k = std::min(m, n);
-    for (int64_t i = 0; i < batch; ++i)
-      Lapack<T>::getrf(int(m), int(n), static_cast<T*>(a) + i * m * n, ld(m), pivots + i * k, info + i);
+    for_batch(batch, std::max(m, n), [&](int64_t b0, int64_t b1) {
+      for (int64_t i = b0; i < b1; ++i)
+        Lapack<T>::getrf(int(m), int(n), static_cast<T*>(a) + i * m * n, ld(m), pivots + i * k, info + i);
+    });
   });
 }
 
@@ -89,18 +114,22 @@ void lu_solve(Dtype d, int64_t batch, int64_t n, int64_t nrhs, const void* lu, c
   if (n == 0 || nrhs == 0) return;
   dispatch(d, "lu_solve", [&](auto tag) {
     using T = decltype(tag);
-    int info = 0;
-    for (int64_t i = 0; i < batch; ++i)
-      Lapack<T>::getrs(transpose ? 'T' : 'N', int(n), int(nrhs), static_cast<const T*>(lu) + i * n * n, ld(n),
-                       pivots + i * n, static_cast<T*>(b) + i * n * nrhs, ld(n), &info);
+    for_batch(batch, std::max(n, nrhs), [&](int64_t b0, int64_t b1) {
+      int info = 0;
+      for (int64_t i = b0; i < b1; ++i)
+        Lapack<T>::getrs(transpose ? 'T' : 'N', int(n), int(nrhs), static_cast<const T*>(lu) + i * n * n, ld(n),
+                         pivots + i * n, static_cast<T*>(b) + i * n * nrhs, ld(n), &info);
+    });
   });
 }
 
 void cholesky(Dtype d, int64_t batch, int64_t n, void* a, bool upper, int32_t* info) {
   dispatch(d, "cholesky", [&](auto tag) {
     using T = decltype(tag);
-    for (int64_t i = 0; i < batch; ++i)
-      Lapack<T>::potrf(upper ? 'U' : 'L', int(n), static_cast<T*>(a) + i * n * n, ld(n), info + i);
+    for_batch(batch, n, [&](int64_t b0, int64_t b1) {
+      for (int64_t i = b0; i < b1; ++i)
+        Lapack<T>::potrf(upper ? 'U' : 'L', int(n), static_cast<T*>(a) + i * n * n, ld(n), info + i);
+    });
   });
 }
 
@@ -109,10 +138,12 @@ void triangular_solve(Dtype d, int64_t batch, int64_t n, int64_t nrhs, const voi
   if (n == 0 || nrhs == 0) return;
   dispatch(d, "triangular_solve", [&](auto tag) {
     using T = decltype(tag);
-    for (int64_t i = 0; i < batch; ++i)
-      Lapack<T>::trsm(upper ? CblasUpper : CblasLower, transpose ? CblasTrans : CblasNoTrans,
-                      unit_diagonal ? CblasUnit : CblasNonUnit, int(n), int(nrhs),
-                      static_cast<const T*>(a) + i * n * n, ld(n), static_cast<T*>(b) + i * n * nrhs, ld(n));
+    for_batch(batch, std::max(n, nrhs), [&](int64_t b0, int64_t b1) {
+      for (int64_t i = b0; i < b1; ++i)
+        Lapack<T>::trsm(upper ? CblasUpper : CblasLower, transpose ? CblasTrans : CblasNoTrans,
+                        unit_diagonal ? CblasUnit : CblasNonUnit, int(n), int(nrhs),
+                        static_cast<const T*>(a) + i * n * n, ld(n), static_cast<T*>(b) + i * n * nrhs, ld(n));
+    });
   });
 }
 
@@ -124,10 +155,13 @@ void geqrf(Dtype d, int64_t batch, int64_t m, int64_t n, void* a, void* tau) {
     int info = 0;
     T wq = 0;
     Lapack<T>::geqrf(int(m), int(n), nullptr, ld(m), nullptr, &wq, -1, &info);
-    std::vector<T> work(size_t(work_size(wq)));
-    for (int64_t i = 0; i < batch; ++i)
-      Lapack<T>::geqrf(int(m), int(n), static_cast<T*>(a) + i * m * n, ld(m), static_cast<T*>(tau) + i * k,
-                       work.data(), int(work.size()), &info);
+    for_batch(batch, std::max(m, n), [&](int64_t b0, int64_t b1) {
+      std::vector<T> work(size_t(work_size(wq)));
+      int inf = 0;
+      for (int64_t i = b0; i < b1; ++i)
+        Lapack<T>::geqrf(int(m), int(n), static_cast<T*>(a) + i * m * n, ld(m), static_cast<T*>(tau) + i * k,
+                         work.data(), int(work.size()), &inf);
+    });
   });
 }
 
@@ -138,10 +172,13 @@ void orgqr(Dtype d, int64_t batch, int64_t m, int64_t n, int64_t k, void* a, con
     int info = 0;
     T wq = 0;
     Lapack<T>::orgqr(int(m), int(n), int(k), nullptr, ld(m), nullptr, &wq, -1, &info);
-    std::vector<T> work(size_t(work_size(wq)));
-    for (int64_t i = 0; i < batch; ++i)
-      Lapack<T>::orgqr(int(m), int(n), int(k), static_cast<T*>(a) + i * m * n, ld(m),
-                       static_cast<const T*>(tau) + i * k, work.data(), int(work.size()), &info);
+    for_batch(batch, m, [&](int64_t b0, int64_t b1) {
+      std::vector<T> work(size_t(work_size(wq)));
+      int inf = 0;
+      for (int64_t i = b0; i < b1; ++i)
+        Lapack<T>::orgqr(int(m), int(n), int(k), static_cast<T*>(a) + i * m * n, ld(m),
+                         static_cast<const T*>(tau) + i * k, work.data(), int(work.size()), &inf);
+    });
   });
 }
 
@@ -153,11 +190,13 @@ void eigh(Dtype d, int64_t batch, int64_t n, void* a, void* w, bool upper, bool 
     T wq = 0;
     int iwq = 0, q = 0;
     Lapack<T>::syevd(jobz, uplo, int(n), nullptr, ld(n), nullptr, &wq, -1, &iwq, -1, &q);
-    std::vector<T> work(size_t(work_size(wq)));
-    std::vector<int> iwork(size_t(std::max(1, iwq)));
-    for (int64_t i = 0; i < batch; ++i)
-      Lapack<T>::syevd(jobz, uplo, int(n), static_cast<T*>(a) + i * n * n, ld(n), static_cast<T*>(w) + i * n,
-                       work.data(), int(work.size()), iwork.data(), int(iwork.size()), info + i);
+    for_batch(batch, n, [&](int64_t b0, int64_t b1) {
+      std::vector<T> work(size_t(work_size(wq)));
+      std::vector<int> iwork(size_t(std::max(1, iwq)));
+      for (int64_t i = b0; i < b1; ++i)
+        Lapack<T>::syevd(jobz, uplo, int(n), static_cast<T*>(a) + i * n * n, ld(n), static_cast<T*>(w) + i * n,
+                         work.data(), int(work.size()), iwork.data(), int(iwork.size()), info + i);
+    });
   });
 }
 
@@ -175,13 +214,17 @@ void svd(Dtype d, int64_t batch, int64_t m, int64_t n, void* a, void* s, void* u
     int q = 0;
     T dummy = 0;  // gesdd wants valid u/vt pointers even when it does not touch them
     Lapack<T>::gesdd(jobz, int(m), int(n), nullptr, ld(m), nullptr, &dummy, ldu, &dummy, ldvt, &wq, -1, iwork.data(), &q);
-    std::vector<T> work(size_t(work_size(wq)));
-    for (int64_t i = 0; i < batch; ++i) {
-      T* up = vectors ? static_cast<T*>(u) + i * m * ucols : &dummy;
-      T* vp = vectors ? static_cast<T*>(vt) + i * vrows * n : &dummy;
-      Lapack<T>::gesdd(jobz, int(m), int(n), static_cast<T*>(a) + i * m * n, ld(m), static_cast<T*>(s) + i * k, up, ldu,
-                       vp, ldvt, work.data(), int(work.size()), iwork.data(), info + i);
-    }
+    for_batch(batch, std::max(m, n), [&](int64_t b0, int64_t b1) {
+      std::vector<T> work(size_t(work_size(wq)));
+      std::vector<int> iw(size_t(8 * k));
+      T none = 0;
+      for (int64_t i = b0; i < b1; ++i) {
+        T* up = vectors ? static_cast<T*>(u) + i * m * ucols : &none;
+        T* vp = vectors ? static_cast<T*>(vt) + i * vrows * n : &none;
+        Lapack<T>::gesdd(jobz, int(m), int(n), static_cast<T*>(a) + i * m * n, ld(m), static_cast<T*>(s) + i * k, up,
+                         ldu, vp, ldvt, work.data(), int(work.size()), iw.data(), info + i);
+      }
+    });
   });
 }
 
