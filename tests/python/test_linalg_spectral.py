@@ -333,3 +333,27 @@ def test_traced_graph_runs_linalg_ops():
     x2 = ember.tensor(rng.standard_normal((2, 3, 3)) + 3 * np.eye(3))
     for a, c in zip(traced(x2, b), f(x2, b)):
         np.testing.assert_allclose(a.numpy(), c.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_float32_grads():
+    rt = dict(rtol=3e-3, atol=3e-3)
+    compare_grads(lambda m: lib(m).linalg.inv(m), gen((2, 3, 3), "general", 62), "float32", **rt)
+    compare_grads(lambda m: lib(m).linalg.cholesky(m @ m.mT + 3 * lib(m).eye(3)), gen((3, 3), "rhs", 63), "float32", **rt)
+    compare_grads(lambda m: [x * x for x in lib(m).linalg.qr(m)], gen((4, 3), "rhs", 64), "float32", **rt)
+    compare_grads(lambda m: lib(m).linalg.svdvals(m), gen((2, 4, 3), "rhs", 65), "float32", **rt)
+    compare_grads(lambda m: lib(m).linalg.eigvalsh(m + m.mT), gen((3, 3), "rhs", 66), "float32", **rt)
+
+
+def test_same_results_whatever_the_thread_count():
+    e = ember.tensor(gen((64, 5, 5), "general", 67))
+    threads = ember.get_num_threads()
+    results = []
+    try:
+        for n in (1, 2):
+            ember.set_num_threads(n)
+            results.append([ember.linalg.inv(e), ember.linalg.svd(e)[1], ember.linalg.eigh(e @ e.mT)[0],
+                            ember.linalg.qr(e)[1], ember.linalg.cholesky(e @ e.mT), ember.linalg.det(e)])
+    finally:
+        ember.set_num_threads(threads)
+    for a, b in zip(*results):
+        assert np.array_equal(a.numpy(), b.numpy())
