@@ -234,8 +234,9 @@ std::pair<Tensor, Tensor> geqrf(const Tensor& a) {
 }
 
 // ---------------------------------------------------------------- symmetric eigendecomposition
-std::pair<Tensor, Tensor> linalg_eigh(const Tensor& a, const std::string& uplo) {
-  Eigh e = eigh_core("linalg.eigh", a, uplo, true);
+namespace {
+std::pair<Tensor, Tensor> eigh_impl(const char* op, const Tensor& a, const std::string& uplo) {
+  Eigh e = eigh_core(op, a, uplo, true);
   if (needs_grad(a))
     record_multi("LinalgEighBackward0", {a}, {&e.values, &e.vectors},
                  [sl = save_output(e.values, 0), sv = save_output(e.vectors, 1)](TensorList&& g) -> TensorList {
@@ -243,11 +244,14 @@ std::pair<Tensor, Tensor> linalg_eigh(const Tensor& a, const std::string& uplo) 
                  });
   return {e.values, e.vectors};
 }
+}  // namespace
+
+std::pair<Tensor, Tensor> linalg_eigh(const Tensor& a, const std::string& uplo) { return eigh_impl("linalg.eigh", a, uplo); }
 
 Tensor linalg_eigvalsh(const Tensor& a, const std::string& uplo) {
   // with a gradient to compute, through eigh: its backward then uses eigenvectors that are outputs of a
   // node, so the gradient is itself differentiable
-  if (needs_grad(a)) return linalg_eigh(a, uplo).first;
+  if (needs_grad(a)) return eigh_impl("linalg.eigvalsh", a, uplo).first;
   return eigh_core("linalg.eigvalsh", a, uplo, false).values;
 }
 
