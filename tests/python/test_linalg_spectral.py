@@ -357,3 +357,28 @@ def test_same_results_whatever_the_thread_count():
         ember.set_num_threads(threads)
     for a, b in zip(*results):
         assert np.array_equal(a.numpy(), b.numpy())
+
+
+EMPTY_CASES = [
+    lambda L, z: tuple(L.linalg.lstsq(z(0, 3), z(0, 2))),
+    lambda L, z: tuple(L.linalg.lstsq(z(3, 0), z(3, 2), driver="gelsd")),
+    lambda L, z: L.linalg.pinv(z(0, 0)),
+    lambda L, z: L.linalg.matrix_exp(z(2, 0, 0)),
+    lambda L, z: L.linalg.matrix_power(z(0, 0), -2),
+    lambda L, z: L.linalg.cond(z(0, 0)),
+    lambda L, z: L.linalg.cond(z(2, 0, 0), "fro"),
+    lambda L, z: L.linalg.matrix_rank(z(2, 0, 0)),
+    lambda L, z: L.linalg.householder_product(z(3, 2), z(0)),
+    lambda L, z: L.linalg.multi_dot([z(2, 0), z(0, 3)]),
+    lambda L, z: tuple(L.linalg.lu(z(0, 3))),
+    lambda L, z: tuple(L.lu_unpack(*L.linalg.lu_factor(z(3, 0)))),
+    lambda L, z: tuple(L.linalg.qr(z(0, 3), mode="complete")),
+    lambda L, z: tuple(L.linalg.svd(z(0, 3))),
+    lambda L, z: L.cholesky_inverse(z(0, 0)),
+]
+
+
+@pytest.mark.parametrize("i", range(len(EMPTY_CASES)))
+def test_empty_inputs(i):
+    fn = EMPTY_CASES[i]
+    close(fn(ember, lambda *s: ember.zeros(*s, dtype=ember.float64)), fn(torch, lambda *s: torch.zeros(*s, dtype=torch.float64)))
