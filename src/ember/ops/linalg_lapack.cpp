@@ -10,6 +10,7 @@
 // triangular_solve) are composed from those, so their gradients and
 // higher-order gradients follow.
 #include <algorithm>
+#include <cmath>
 
 #include "ember/autograd/function.h"
 #include "ember/ops/cpu/kernels.h"
@@ -112,7 +113,8 @@ std::pair<Tensor, Tensor> linalg_slogdet(const Tensor& a) {
   }
   if (needs_grad(a))  // sign is piecewise constant: only log|det| has a gradient, A^{-T} g
     record_multi("LinalgSlogdetBackward0", {a}, {&logabs}, [sa = save(a)](TensorList&& g) -> TensorList {
-      return {mul(unsqueeze2(g[0]), mT(linalg_inv(sa.unpack())))};
+      // singular A: inf/nan like torch rather than an error in the middle of backward
+      return {mul(unsqueeze2(g[0]), mT(linalg_inv_ex(sa.unpack()).first))};
     });
   return {sign, logabs};
 }
@@ -120,8 +122,8 @@ std::pair<Tensor, Tensor> linalg_slogdet(const Tensor& a) {
 Tensor logdet(const Tensor& a) {
   check_input("logdet", a, true);
   auto [sign, logabs] = linalg_slogdet(a);
-  // log(sign) is 0 for a positive determinant, nan for a negative one and -inf for zero (like torch)
-  return add(logabs, log(sign));
+  // nan for a negative determinant, with a zero gradient there (torch's where), -inf for zero
+  return where(lt(sign, wrap_scalar(0)), full({}, NAN, a.dtype()), logabs);
 }
 
 // ---------------------------------------------------------------- inverse and solve
