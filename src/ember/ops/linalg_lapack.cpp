@@ -198,7 +198,7 @@ std::pair<Tensor, Tensor> solve_impl(const char* op, const Tensor& a, const Tens
   if (needs_grad(a, b))  // X = A^{-1} B: gB = A^{-T} g, gA = -gB X^T
     record_multi("LinalgSolveExBackward0", {a, b}, {&out},
                  [sa = save(a), so = save_output(out), vec](TensorList&& g, const autograd::Node& node) -> TensorList {
-                   Tensor gb = linalg_solve(mT(sa.unpack()), g[0]);
+                   Tensor gb = linalg_solve_ex(mT(sa.unpack()), g[0]).first;  // solve_ex of a singular A: no error
                    Tensor ga;
                    if (node.needs_input_grad(0)) {
                      Tensor x = so.unpack();
