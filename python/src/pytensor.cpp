@@ -58,6 +58,11 @@ PyObject* wrap_as(PyTypeObject* cls, Tensor t) {
   return o;
 }
 
+PyObject* linalg_error_type() {
+  static PyObject* type = PyErr_NewException("ember._C._LinAlgError", PyExc_RuntimeError, nullptr);
+  return type;
+}
+
 void set_python_error() {
   try {
     throw;
@@ -68,6 +73,7 @@ void set_python_error() {
       case ErrorKind::Value: type = PyExc_ValueError; break;
       case ErrorKind::Type: type = PyExc_TypeError; break;
       case ErrorKind::NotImplemented: type = PyExc_NotImplementedError; break;
+      case ErrorKind::LinAlg: type = linalg_error_type(); break;
       default: break;
     }
     PyErr_SetString(type, e.what());

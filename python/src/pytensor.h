@@ -28,6 +28,7 @@ PyObject* wrap_as(PyTypeObject* cls, Tensor t);
 
 // Raise the Python exception matching an ember/C++ exception in flight.
 void set_python_error();
+PyObject* linalg_error_type();  // _C._LinAlgError, a RuntimeError subclass (torch.linalg.LinAlgError)
 
 // Create the type and add it to the module (before anything else is bound).
 void init_tensor_type(PyObject* module);

@@ -990,6 +990,8 @@ CONV_CASES = [
 ]
 if hasattr(_C, "conv2d"):
     CASES += CONV_CASES
+from jit_linalg_cases import LINALG_CASES  # noqa: E402  (the LAPACK-backed linalg ops)
+CASES += LINALG_CASES
 
 
 def _flat(out):

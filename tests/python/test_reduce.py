@@ -364,8 +364,8 @@ def test_norms():
         compare(lambda lib, x: lib.linalg.norm(x, ord, dim=(1, 0)), e2, t2)
     for ord in [None, 2, 3, math.inf]:
         compare(lambda lib, x: lib.linalg.norm(x, ord, dim=1), e2, t2)
-    with pytest.raises(NotImplementedError):
-        ember.linalg.matrix_norm(e2, "nuc")
+    for ord in ["nuc", 2, -2]:  # from singular values (test_linalg_spectral.py tests them further)
+        compare(lambda lib, x: lib.linalg.matrix_norm(x, ord), e2, t2, msg=f"matrix ord {ord}")
     compare(lambda lib, x: lib.linalg.norm(x, 2), e, t)  # ord without dim needs a 1-D or 2-D input
 
 

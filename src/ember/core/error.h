@@ -8,7 +8,8 @@
 
 namespace ember {
 
-enum class ErrorKind { Runtime, Index, Value, Type, NotImplemented };
+// LinAlg: a singular or non-positive-definite input (torch.linalg.LinAlgError, a RuntimeError).
+enum class ErrorKind { Runtime, Index, Value, Type, NotImplemented, LinAlg };
 
 class Error : public std::runtime_error {
  public:
@@ -42,6 +43,8 @@ template <class... A>[[noreturn]] void fail(ErrorKind kind, const char* op, cons
   do { if (__builtin_expect(!(cond), 0)) ::ember::detail::fail(::ember::ErrorKind::Value, op, __VA_ARGS__); } while (0)
 #define EMBER_CHECK_TYPE(cond, op, ...) \
   do { if (__builtin_expect(!(cond), 0)) ::ember::detail::fail(::ember::ErrorKind::Type, op, __VA_ARGS__); } while (0)
+#define EMBER_CHECK_LINALG(cond, op, ...) \
+  do { if (__builtin_expect(!(cond), 0)) ::ember::detail::fail(::ember::ErrorKind::LinAlg, op, __VA_ARGS__); } while (0)
 #define EMBER_FAIL(op, ...) ::ember::detail::fail(::ember::ErrorKind::Runtime, op, __VA_ARGS__)
 #define EMBER_NOT_SUPPORTED(op, ...) ::ember::detail::fail(::ember::ErrorKind::NotImplemented, op, __VA_ARGS__)
 

@@ -270,6 +270,59 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor
 Tensor kron(const Tensor& a, const Tensor& b);
 Tensor cross(const Tensor& a, const Tensor& b, std::optional<int64_t> dim = std::nullopt);
 
+// ---------------------------------------------------------------- decompositions and solvers over LAPACK (ops/linalg_lapack.cpp)
+// Batches (..., m, n) of float32/float64 matrices, as torch.linalg. Singular or
+// non-positive-definite inputs raise ErrorKind::LinAlg (torch.linalg.LinAlgError).
+// Factorizations and solvers are in linalg_lapack.cpp, QR/eigh/SVD and what builds
+// on them in linalg_spectral.cpp, the composite ops in linalg_compose.cpp.
+Tensor linalg_det(const Tensor& a);
+std::pair<Tensor, Tensor> linalg_slogdet(const Tensor& a);  // sign, logabsdet
+Tensor logdet(const Tensor& a);                             // nan for a negative determinant
+std::pair<Tensor, Tensor> linalg_inv_ex(const Tensor& a, bool check_errors = false);  // inverse, info
+Tensor linalg_inv(const Tensor& a);
+std::pair<Tensor, Tensor> linalg_solve_ex(const Tensor& a, const Tensor& b, bool left = true, bool check_errors = false);
+Tensor linalg_solve(const Tensor& a, const Tensor& b, bool left = true);
+std::tuple<Tensor, Tensor, Tensor> linalg_lu_factor_ex(const Tensor& a, bool pivot = true, bool check_errors = false);
+std::pair<Tensor, Tensor> linalg_lu_factor(const Tensor& a, bool pivot = true);  // LU, int32 pivots (1-based)
+std::tuple<Tensor, Tensor, Tensor> linalg_lu(const Tensor& a, bool pivot = true);  // P, L, U with A = P L U
+Tensor linalg_lu_solve(const Tensor& lu, const Tensor& pivots, const Tensor& b, bool left = true, bool adjoint = false);
+std::tuple<Tensor, Tensor, Tensor> lu_unpack(const Tensor& lu, const Tensor& pivots, bool unpack_data = true,
+                                             bool unpack_pivots = true);
+std::pair<Tensor, Tensor> linalg_cholesky_ex(const Tensor& a, bool upper = false, bool check_errors = false);
+Tensor linalg_cholesky(const Tensor& a, bool upper = false);
+Tensor cholesky_solve(const Tensor& b, const Tensor& l, bool upper = false);
+Tensor cholesky_inverse(const Tensor& l, bool upper = false);
+Tensor linalg_solve_triangular(const Tensor& a, const Tensor& b, bool upper, bool left = true, bool unitriangular = false);
+std::pair<Tensor, Tensor> triangular_solve(const Tensor& b, const Tensor& a, bool upper = true, bool transpose = false,
+                                           bool unitriangular = false);  // solution, cloned_coefficient
+std::pair<Tensor, Tensor> linalg_qr(const Tensor& a, const std::string& mode = "reduced");
+std::pair<Tensor, Tensor> linalg_eigh(const Tensor& a, const std::string& uplo = "L");  // eigenvalues, eigenvectors
+Tensor linalg_eigvalsh(const Tensor& a, const std::string& uplo = "L");
+std::tuple<Tensor, Tensor, Tensor> linalg_svd(const Tensor& a, bool full_matrices = true);  // U, S, Vh
+Tensor linalg_svdvals(const Tensor& a);
+std::tuple<Tensor, Tensor, Tensor> svd(const Tensor& a, bool some = true, bool compute_uv = true);  // U, S, V
+Tensor linalg_pinv(const Tensor& a, const std::optional<Tensor>& atol = std::nullopt,
+                   const std::optional<Tensor>& rtol = std::nullopt, bool hermitian = false);
+Tensor linalg_matrix_rank(const Tensor& a, const std::optional<Tensor>& atol = std::nullopt,
+                          const std::optional<Tensor>& rtol = std::nullopt, bool hermitian = false);
+// solution, residuals, rank, singular_values; driver gelsy (default), gels, gelsd or gelss
+std::tuple<Tensor, Tensor, Tensor, Tensor> linalg_lstsq(const Tensor& a, const Tensor& b,
+                                                        std::optional<double> rcond = std::nullopt,
+                                                        const std::optional<std::string>& driver = std::nullopt);
+Tensor linalg_cond(const Tensor& a, const std::optional<double>& p = std::nullopt);  // 2, -2, 1, -1, inf, -inf
+Tensor linalg_cond(const Tensor& a, const std::string& p);                          // "fro", "nuc"
+std::pair<Tensor, Tensor> linalg_eig(const Tensor& a);  // complex results: not supported yet
+Tensor linalg_eigvals(const Tensor& a);                 // complex results: not supported yet
+Tensor linalg_matrix_power(const Tensor& a, int64_t n);
+Tensor linalg_matrix_exp(const Tensor& a);
+Tensor linalg_multi_dot(const TensorList& ts);
+Tensor linalg_householder_product(const Tensor& a, const Tensor& tau);
+std::pair<Tensor, Tensor> geqrf(const Tensor& a);  // LAPACK's (a, tau); not differentiable
+Tensor ormqr(const Tensor& a, const Tensor& tau, const Tensor& other, bool left = true, bool transpose = false);
+Tensor linalg_vander(const Tensor& x, std::optional<int64_t> n = std::nullopt);
+Tensor linalg_tensorinv(const Tensor& a, int64_t ind = 2);
+Tensor linalg_tensorsolve(const Tensor& a, const Tensor& b, const std::optional<Dims>& dims = std::nullopt);
+
 // ---------------------------------------------------------------- shape and views (ops/shape.cpp)
 Tensor as_strided(const Tensor& t, const Shape& sizes, const Shape& strides, std::optional<int64_t> storage_offset = std::nullopt);
 Tensor view(const Tensor& t, const Shape& shape);  // one -1 allowed

@@ -5,6 +5,7 @@
 
 #include "ember/autograd/function.h"
 #include "ember/ops/cpu/kernels.h"
+#include "ember/ops/linalg_util.h"  // svd_matrix_norm
 #include "ember/ops/reduce_common.h"
 
 namespace ember {
@@ -245,7 +246,7 @@ Tensor matrix_norm(const Tensor& t, const std::string& ord, const Dims& dims, bo
               scalar_type_name(t.dtype()));
   dim_mask(dims, t.dim(), "linalg.matrix_norm");
   if (ord == "fro") return vector_norm(t, 2, dims, keepdim);
-  if (ord == "nuc") EMBER_NOT_SUPPORTED("linalg.matrix_norm", "the nuclear norm needs an SVD, which is not supported yet");
+  if (ord == "nuc") return linalg::svd_matrix_norm(t, ord, dims, keepdim);  // sum of singular values
   EMBER_FAIL("", "linalg.matrix_norm: Order ", ord, " not supported.");
 }
 
@@ -256,7 +257,7 @@ Tensor matrix_norm(const Tensor& t, double ord, const Dims& dims, bool keepdim) 
   EMBER_CHECK(is_floating(t.dtype()), "", "linalg.matrix_norm: Expected a floating point or complex tensor as input. Got ",
               scalar_type_name(t.dtype()));
   dim_mask(dims, t.dim(), "linalg.matrix_norm");
-  if (std::abs(ord) == 2) EMBER_NOT_SUPPORTED("linalg.matrix_norm", "ord=", ord, " needs an SVD, which is not supported yet");
+  if (std::abs(ord) == 2) return linalg::svd_matrix_norm(t, ord > 0 ? "2" : "-2", dims, keepdim);  // extreme singular values
   EMBER_CHECK(std::abs(ord) == 1 || std::isinf(ord), "", "linalg.matrix_norm: Order ", ord, " not supported.");
   const int64_t d0 = wrap_dim(dims[0], t.dim()), d1 = wrap_dim(dims[1], t.dim());
   const int64_t sum_dim = std::isinf(ord) ? d1 : d0, pick_dim = std::isinf(ord) ? d0 : d1;
