@@ -9,6 +9,7 @@
 
 #include "ember/ops/cpu/reduce_kernels.h"
 #include "ember/ops/cpu/reduce_util.h"
+#include "ember/ops/cpu/vec_math.h"
 
 namespace ember::cpu {
 
@@ -34,8 +35,8 @@ void row_softmax(const float* x, float* y, int64_t n, bool log) {
   i = 0;
   if (!log) {
     for (; i + 16 <= n; i += 16) {
-      __m256 e0 = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmx));
-      __m256 e1 = exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), vmx));
+      __m256 e0 = vec::exp(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmx));
+      __m256 e1 = vec::exp(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), vmx));
       _mm256_storeu_ps(y + i, e0);
       _mm256_storeu_ps(y + i + 8, e1);
       s0 = _mm256_add_ps(s0, e0);
@@ -43,8 +44,8 @@ void row_softmax(const float* x, float* y, int64_t n, bool log) {
     }
   } else {
     for (; i + 16 <= n; i += 16) {
-      s0 = _mm256_add_ps(s0, exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmx)));
-      s1 = _mm256_add_ps(s1, exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), vmx)));
+      s0 = _mm256_add_ps(s0, vec::exp(_mm256_sub_ps(_mm256_loadu_ps(x + i), vmx)));
+      s1 = _mm256_add_ps(s1, vec::exp(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), vmx)));
     }
   }
   _mm256_store_ps(lanes, _mm256_add_ps(s0, s1));
@@ -111,8 +112,8 @@ void col_softmax(const float* x, float* y, int64_t n, int64_t ld, int64_t kn, bo
     for (; k + 8 <= kn; k += 8) {
       __m256 xv = _mm256_loadu_ps(xr + k), m = _mm256_load_ps(mx + k);
       __m256 mn = _mm256_max_ps(xv, m);  // a NaN already in m stays
-      __m256 scale = _mm256_blendv_ps(exp8(_mm256_sub_ps(m, mn)), one, _mm256_cmp_ps(m, mn, _CMP_EQ_OQ));
-      __m256 term = _mm256_blendv_ps(exp8(_mm256_sub_ps(xv, mn)), _mm256_setzero_ps(), _mm256_cmp_ps(xv, ninf, _CMP_EQ_OQ));
+      __m256 scale = _mm256_blendv_ps(vec::exp(_mm256_sub_ps(m, mn)), one, _mm256_cmp_ps(m, mn, _CMP_EQ_OQ));
+      __m256 term = _mm256_blendv_ps(vec::exp(_mm256_sub_ps(xv, mn)), _mm256_setzero_ps(), _mm256_cmp_ps(xv, ninf, _CMP_EQ_OQ));
       _mm256_store_ps(sum + k, _mm256_fmadd_ps(_mm256_load_ps(sum + k), scale, term));
       _mm256_store_ps(mx + k, mn);
     }
@@ -125,7 +126,7 @@ void col_softmax(const float* x, float* y, int64_t n, int64_t ld, int64_t kn, bo
     int64_t k = 0;
     for (; k + 8 <= kn; k += 8) {
       __m256 d = _mm256_sub_ps(_mm256_loadu_ps(xr + k), _mm256_load_ps(mx + k));
-      __m256 v = log ? _mm256_sub_ps(d, _mm256_load_ps(sum + k)) : _mm256_mul_ps(exp8(d), _mm256_load_ps(sum + k));
+      __m256 v = log ? _mm256_sub_ps(d, _mm256_load_ps(sum + k)) : _mm256_mul_ps(vec::exp(d), _mm256_load_ps(sum + k));
       _mm256_storeu_ps(yr + k, v);
     }
     for (; k < kn; ++k) yr[k] = finish_one(xr[k], mx[k], sum[k], log);

@@ -4,6 +4,8 @@
 #include "ember/ops/cpu/kernels.h"
 #include "ember/ops/cpu/loops.h"
 #include "ember/ops/cpu/math.h"
+#include "ember/ops/cpu/reduce_util.h"
+#include "ember/ops/cpu/vec_math.h"
 
 namespace ember::cpu {
 
@@ -16,11 +18,78 @@ template <class C> inline C clamp_nan(C x, C lo, C hi) {
   return r > hi ? hi : r;
 }
 
+// out = f(in) with f on 8 float lanes. Contiguous float runs are mapped in
+// place; strided runs and 16-bit types go through a float buffer.
+template <class T, class V> void run_vec(const ElementwiseLoop& L, V f) {
+  constexpr int64_t kChunk = 256;
+  L.for_each([&](char** p, const int64_t* s, int64_t n) {
+    if constexpr (std::is_same_v<T, float>) {
+      if (s[0] == int64_t(sizeof(float)) && s[1] == int64_t(sizeof(float))) {
+        vec::map(reinterpret_cast<const float*>(p[1]), reinterpret_cast<float*>(p[0]), n, f);
+        return;
+      }
+    }
+    alignas(32) float buf[kChunk];
+    for (int64_t b = 0; b < n; b += kChunk) {
+      const int64_t m = std::min(kChunk, n - b);
+      const char* src = p[1] + b * s[1];
+      char* dst = p[0] + b * s[0];
+      if constexpr (!std::is_same_v<T, float>) {
+        if (s[1] == int64_t(sizeof(T))) to_float(reinterpret_cast<const T*>(src), buf, m);
+        else for (int64_t i = 0; i < m; ++i) buf[i] = float(*reinterpret_cast<const T*>(src + i * s[1]));
+      } else {
+        for (int64_t i = 0; i < m; ++i) buf[i] = *reinterpret_cast<const float*>(src + i * s[1]);
+      }
+      vec::map(buf, buf, m, f);
+      if constexpr (!std::is_same_v<T, float>) {
+        if (s[0] == int64_t(sizeof(T))) { from_float(buf, reinterpret_cast<T*>(dst), m); continue; }
+      }
+      for (int64_t i = 0; i < m; ++i) *reinterpret_cast<T*>(dst + i * s[0]) = T(buf[i]);
+    }
+  });
+}
+
+// The ops with a vectorized float formula (float32 and the 16-bit types, which
+// compute in float). Returns false for the others.
+template <class T> bool float_vec_op(UnaryOp op, const ElementwiseLoop& L, const UnaryParams& p) {
+  const __m256 pa = vec::set(float(p.a)), pb = vec::set(float(p.b)), pc = vec::set(float(p.c));
+#define VRUN(expr) { run_vec<T>(L, [=](__m256 x) -> __m256 { return expr; }); return true; }
+  switch (op) {
+    case UnaryOp::Exp: VRUN(vec::exp(x));
+    case UnaryOp::Expm1: VRUN(vec::expm1(x));
+    case UnaryOp::Log: VRUN(vec::log(x));
+    case UnaryOp::Log1p: VRUN(vec::log1p(x));
+    case UnaryOp::Tanh: VRUN(vec::tanh(x));
+    case UnaryOp::Sigmoid: VRUN(vec::sigmoid(x));
+    case UnaryOp::Erf: VRUN(vec::erf(x));
+    case UnaryOp::Silu: VRUN(vec::silu(x));
+    case UnaryOp::Mish: VRUN(vec::mish(x));
+    case UnaryOp::GeluExact: VRUN(vec::gelu_erf(x));
+    case UnaryOp::GeluTanh: VRUN(vec::gelu_tanh(x));
+    case UnaryOp::Softplus: VRUN(vec::softplus(x, pa, pb));  // a: beta, b: threshold
+    case UnaryOp::Elu: {  // a: alpha, b: scale, c: input_scale
+      const __m256 alpha_scale = vec::set(float(p.a) * float(p.b));
+      VRUN(vec::elu(x, alpha_scale, pb, pc));
+    }
+    case UnaryOp::Selu: {
+      constexpr double alpha = 1.6732632423543772848170429916717, scale = 1.0507009873554804934193349852946;
+      VRUN(vec::elu(x, vec::set(float(scale * alpha)), vec::set(float(scale)), vec::set(1.0f)));
+    }
+    case UnaryOp::Logsigmoid: VRUN(vec::logsigmoid(x));
+    case UnaryOp::Tanhshrink: VRUN(_mm256_sub_ps(x, vec::tanh(x)));
+    default: return false;
+  }
+#undef VRUN
+}
+
 template <class T> void float_op(UnaryOp op, const ElementwiseLoop& L, const UnaryParams& p) {
   using C = compute_t<T>;
   const C pa = C(p.a), pb = C(p.b), pc = C(p.c);
 // A block with its own return, so `if (c) RUN(a); RUN(b);` falls through to b.
 #define RUN(expr) { run_elementwise<T, T>(L, [=](C x) -> C { return expr; }); return; }
+  if constexpr (!std::is_same_v<T, double>) {
+    if (float_vec_op<T>(op, L, p)) return;
+  }
   switch (op) {
     case UnaryOp::Exp: RUN(std::exp(x));
     case UnaryOp::Exp2: RUN(std::exp2(x));
