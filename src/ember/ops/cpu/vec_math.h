@@ -233,6 +233,24 @@ inline __m256 logsigmoid(__m256 x) {
   return _mm256_sub_ps(_mm256_min_ps(x, _mm256_setzero_ps()), log1p(e));
 }
 
+// d gelu / dx, the formulas of torch's backward kernels:
+// exact: cdf + x pdf with cdf = (1 + erf(x / sqrt 2)) / 2, pdf = exp(-x^2 / 2) / sqrt(2 pi)
+inline __m256 gelu_erf_grad(__m256 x) {
+  __m256 cdf = _mm256_mul_ps(set(0.5f), _mm256_add_ps(set(1.0f), erf(_mm256_mul_ps(x, set(0.70710678118654752f)))));
+  __m256 pdf = _mm256_mul_ps(set(0.39894228040143268f), exp(_mm256_mul_ps(_mm256_mul_ps(x, x), set(-0.5f))));
+  return _mm256_fmadd_ps(x, pdf, cdf);
+}
+// tanh form: (1 + t) / 2 + x/2 (1 - t^2) k (1 + 3c x^2), t = tanh(k (x + c x^3)), k = sqrt(2/pi), c = 0.044715
+inline __m256 gelu_tanh_grad(__m256 x) {
+  const __m256 k = set(0.79788456080286536f), c = set(0.044715f);
+  __m256 x2 = _mm256_mul_ps(x, x);
+  __m256 t = tanh(_mm256_mul_ps(k, _mm256_fmadd_ps(_mm256_mul_ps(c, x2), x, x)));
+  __m256 left = _mm256_mul_ps(set(0.5f), _mm256_add_ps(set(1.0f), t));
+  __m256 dinner = _mm256_mul_ps(k, _mm256_fmadd_ps(_mm256_mul_ps(set(3.0f), c), x2, set(1.0f)));
+  __m256 right = _mm256_mul_ps(_mm256_mul_ps(_mm256_mul_ps(set(0.5f), x), _mm256_fnmadd_ps(t, t, set(1.0f))), dinner);
+  return _mm256_add_ps(left, right);
+}
+
 // ---------------------------------------------------------------- loops
 
 // out[i] = f(in[i]) over float arrays, 8 lanes at a time; the tail goes through
@@ -246,6 +264,18 @@ template <class F> inline void map(const float* in, float* out, int64_t n, F&& f
     for (int64_t k = i; k < n; ++k) buf[k - i] = in[k];
     _mm256_store_ps(buf, f(_mm256_load_ps(buf)));
     for (int64_t k = i; k < n; ++k) out[k] = buf[k - i];
+  }
+}
+
+// out[i] = f(a[i], b[i]), as map; `out` may be `a` or `b`.
+template <class F> inline void map2(const float* a, const float* b, float* out, int64_t n, F&& f) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, f(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i)));
+  if (i < n) {
+    alignas(32) float ba[8] = {}, bb[8] = {};
+    for (int64_t k = i; k < n; ++k) ba[k - i] = a[k], bb[k - i] = b[k];
+    _mm256_store_ps(ba, f(_mm256_load_ps(ba), _mm256_load_ps(bb)));
+    for (int64_t k = i; k < n; ++k) out[k] = ba[k - i];
   }
 }
 
