@@ -49,10 +49,18 @@ void forward_row(const C* x, C* y, const C* w, const C* b, int64_t n, C eps, C& 
 template <class C>
 void backward_row(const C* gy, const C* x, const C* w, C mean, C rstd, int64_t n, C* gx, C* gw_acc, C* gb_acc) {
   if (gx) {
-    auto a = [&](int64_t i) { return w ? gy[i] * w[i] : gy[i]; };
-    const C s1 = accumulate<C>(n, a) / C(n);
-    const C s2 = accumulate<C>(n, [&](int64_t i) { return a(i) * ((x[i] - mean) * rstd); }) / C(n);
-    for (int64_t i = 0; i < n; ++i) gx[i] = rstd * (a(i) - s1 - (x[i] - mean) * rstd * s2);
+    // sum(a) and sum(a (x - mean)); the loops are split on w so that each vectorizes
+    C s1, s2;
+    if (w) {
+      s1 = accumulate<C>(n, [&](int64_t i) { return gy[i] * w[i]; });
+      s2 = accumulate<C>(n, [&](int64_t i) { return gy[i] * w[i] * (x[i] - mean); });
+    } else {
+      s1 = accumulate<C>(n, [&](int64_t i) { return gy[i]; });
+      s2 = accumulate<C>(n, [&](int64_t i) { return gy[i] * (x[i] - mean); });
+    }
+    const C m1 = s1 / C(n), k = rstd * rstd * s2 / C(n);  // mean(a), mean(a xhat) rstd
+    if (w) for (int64_t i = 0; i < n; ++i) gx[i] = rstd * (gy[i] * w[i] - m1 - (x[i] - mean) * k);
+    else for (int64_t i = 0; i < n; ++i) gx[i] = rstd * (gy[i] - m1 - (x[i] - mean) * k);
   }
   if (gw_acc) for (int64_t i = 0; i < n; ++i) gw_acc[i] += gy[i] * ((x[i] - mean) * rstd);
   if (gb_acc) for (int64_t i = 0; i < n; ++i) gb_acc[i] += gy[i];

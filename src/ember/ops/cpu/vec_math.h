@@ -166,7 +166,8 @@ inline __m256 sigmoid(__m256 x) {
 
 // ---------------------------------------------------------------- erf
 
-inline __m256 erf(__m256 x) {
+// erf(x) given e = exp(-x^2) (which gelu's derivative shares).
+inline __m256 erf_with_gauss(__m256 x, __m256 e) {
   __m256 a = abs(x);
   // |x| < 1: erf|x| = |x| (c0 + x^2 Q(x^2)), c0 = 2 / sqrt(pi) carried in two parts
   // (on |x|, the sign is put back at the end, so that erf(-0) is -0)
@@ -180,21 +181,19 @@ inline __m256 erf(__m256 x) {
   q = _mm256_fmadd_ps(q, z, set(-3.761263788e-01f));
   q = _mm256_fmadd_ps(q, z, set(-5.863538277e-08f));  // c0 - float(c0)
   __m256 small = _mm256_fmadd_ps(a, set(1.128379226f), _mm256_mul_ps(a, q));
-  // 1 <= |x| <= 4: erf|x| = 1 - exp(-x^2) G(t), t = 1 / (1 + |x|); past 4 erf is 1 in float
-  __m256 ac = _mm256_min_ps(set(4.0f), a);  // NaN stays
-  __m256 t = _mm256_div_ps(set(1.0f), _mm256_add_ps(set(1.0f), ac));
-  __m256 g = set(7.583076954e-01f);
-  g = _mm256_fmadd_ps(g, t, set(-2.650833368e+00f));
-  g = _mm256_fmadd_ps(g, t, set(3.669401169e+00f));
-  g = _mm256_fmadd_ps(g, t, set(-2.140894651e+00f));
-  g = _mm256_fmadd_ps(g, t, set(-3.600003943e-02f));
-  g = _mm256_fmadd_ps(g, t, set(2.845424712e-01f));
-  g = _mm256_fmadd_ps(g, t, set(5.553399324e-01f));
-  g = _mm256_fmadd_ps(g, t, set(5.656588078e-01f));
-  g = _mm256_fmadd_ps(g, t, set(-8.256202273e-05f));
-  __m256 big = _mm256_fnmadd_ps(exp(_mm256_mul_ps(ac, _mm256_sub_ps(_mm256_setzero_ps(), ac))), g, set(1.0f));
+  // 1 <= |x| <= 4: erf|x| = 1 - exp(-x^2) G(|x| - 5/2); past 4 erf is 1 in float
+  // (exp(-x^2) G(3/2) < 2^-25 there)
+  __m256 u = _mm256_sub_ps(_mm256_min_ps(set(4.0f), a), set(2.5f));  // NaN stays
+  const float gc[] = {2.108063251e-01f, -7.434950024e-02f, 2.492940240e-02f, -7.999175228e-03f, 2.523486502e-03f,
+                      -6.475542323e-04f, 2.214382403e-04f, -1.398786408e-04f, -5.969838094e-05f, -2.834912266e-05f};
+  __m256 g = set(gc[9]);
+  for (int k = 8; k >= 0; --k) g = _mm256_fmadd_ps(g, u, set(gc[k]));
+  __m256 big = _mm256_fnmadd_ps(e, g, set(1.0f));
   return _mm256_or_ps(select(lt(a, set(1.0f)), small, big), sign_bit(x));
 }
+
+inline __m256 gauss(__m256 x) { return exp(_mm256_mul_ps(x, _mm256_sub_ps(_mm256_setzero_ps(), x))); }  // exp(-x^2)
+inline __m256 erf(__m256 x) { return erf_with_gauss(x, gauss(x)); }
 
 // ---------------------------------------------------------------- activations
 // The formulas of torch's kernels, evaluated with the functions above.
@@ -236,8 +235,10 @@ inline __m256 logsigmoid(__m256 x) {
 // d gelu / dx, the formulas of torch's backward kernels:
 // exact: cdf + x pdf with cdf = (1 + erf(x / sqrt 2)) / 2, pdf = exp(-x^2 / 2) / sqrt(2 pi)
 inline __m256 gelu_erf_grad(__m256 x) {
-  __m256 cdf = _mm256_mul_ps(set(0.5f), _mm256_add_ps(set(1.0f), erf(_mm256_mul_ps(x, set(0.70710678118654752f)))));
-  __m256 pdf = _mm256_mul_ps(set(0.39894228040143268f), exp(_mm256_mul_ps(_mm256_mul_ps(x, x), set(-0.5f))));
+  __m256 z = _mm256_mul_ps(x, set(0.70710678118654752f));
+  __m256 e = gauss(z);  // exp(-x^2 / 2), for both terms
+  __m256 cdf = _mm256_mul_ps(set(0.5f), _mm256_add_ps(set(1.0f), erf_with_gauss(z, e)));
+  __m256 pdf = _mm256_mul_ps(set(0.39894228040143268f), e);
   return _mm256_fmadd_ps(x, pdf, cdf);
 }
 // tanh form: (1 + t) / 2 + x/2 (1 - t^2) k (1 + 3c x^2), t = tanh(k (x + c x^3)), k = sqrt(2/pi), c = 0.044715
