@@ -66,7 +66,7 @@ def reference(name, x):
 
 
 # max ulp error allowed per function (measured on this grid; see the report in the test output)
-BOUNDS = {"exp": 1.5, "expm1": 1.5, "log": 1.5, "log1p": 1.5, "tanh": 1.5, "sigmoid": 2.5, "erf": 1.5}
+BOUNDS = {"exp": 1.0, "expm1": 1.5, "log": 1.0, "log1p": 1.0, "tanh": 1.0, "sigmoid": 2.5, "erf": 1.5}
 
 
 @pytest.mark.parametrize("name", list(BOUNDS))
