@@ -4,8 +4,9 @@
 // chain computes exactly what the ops compute one by one.
 //
 // Each function covers the whole float range: NaN stays NaN, infinities and
-// denormals give the limits the C library gives, and the error is within about
-// 1-2 ulp (tests/python/test_vec_math.py sweeps every function against float64).
+// denormals give the limits the C library gives. Largest errors found by the
+// sweep against float64 in tests/python/test_vec_math.py: exp 0.97 ulp, expm1
+// 1.34, log 0.75, log1p 0.77, tanh 0.61, sigmoid 2.25, erf 1.05.
 // Method: range reduction to a short interval, then a polynomial whose float32
 // coefficients were fitted (weighted least squares iterated towards minimax on
 // the relative error) for that interval.
