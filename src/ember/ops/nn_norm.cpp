@@ -1,6 +1,8 @@
 // Normalization layers, written as compositions of ember ops so that every
-// derivative (and second derivative) comes from the ops themselves.
+// derivative (and second derivative) comes from the ops themselves; layer_norm
+// runs a fused kernel, with its backward written in ops for double backward.
 #include "ember/autograd/function.h"
+#include "ember/ops/cpu/norm_kernels.h"
 #include "ember/ops/ops.h"
 
 namespace ember {
@@ -41,6 +43,59 @@ void update_running(Tensor running, const Tensor& value, double momentum) {
   Tensor r = running;
   mul_(r, wrap_scalar(1.0 - momentum));
   add_(r, v, Scalar(momentum));
+}
+
+// The gradients of layer_norm written with ops (differentiable again): for
+// backward with create_graph.
+TensorList layer_norm_backward_ops(const Tensor& g, const Tensor& x, const Dims& dims, const Tensor& weight,
+                                   const Tensor& bias, double eps, bool want_x, bool want_w, bool want_b) {
+  auto [v, m] = var_mean(x, dims, 0.0, true);
+  Tensor rs = rsqrt(add(v, wrap_scalar(eps)));
+  Tensor xhat = mul(sub(x, m), rs);
+  Dims batch;
+  for (int64_t i = 0; i < dims.front(); ++i) batch.push_back(i);
+  auto over_batch = [&](const Tensor& t) { return batch.empty() ? t : sum(t, batch); };
+  Tensor gx, gw, gb;
+  if (want_x) {
+    Tensor a = weight.defined() ? mul(g, weight) : g;
+    gx = mul(rs, sub(sub(a, mean(a, dims, true)), mul(xhat, mean(mul(a, xhat), dims, true))));
+  }
+  if (want_w && weight.defined()) gw = over_batch(mul(g, xhat));
+  if (want_b && bias.defined()) gb = over_batch(g);
+  return {gx, gw, gb};
+}
+
+// Fused forward; the backward runs the fused kernel unless its result must be
+// differentiable (create_graph), where it runs layer_norm_backward_ops.
+Tensor layer_norm_fused(const Tensor& x, const Dims& dims, int64_t n, const Tensor& weight, const Tensor& bias, double eps) {
+  const int64_t rows = x.numel() / n;
+  const Dtype stat = x.dtype() == Dtype::Float64 ? Dtype::Float64 : Dtype::Float32;
+  Tensor xc, wc, bc;
+  {
+    autograd::NoGradGuard ng;  // the copies stay out of the graph: the node below is x's
+    xc = x.contiguous();
+    if (weight.defined()) wc = weight.contiguous();
+    if (bias.defined()) bc = bias.contiguous();
+  }
+  Tensor y = empty(x.sizes(), x.dtype()), mu = empty({rows}, stat), rstd = empty({rows}, stat);
+  cpu::layer_norm_kernel(y, mu, rstd, xc, wc, bc, rows, n, eps);
+  if (autograd::needs_grad(x, weight, bias))
+    autograd::record("NativeLayerNormBackward0", {x, weight, bias}, y,
+        [sx = autograd::save(x), sw = autograd::save(weight), sb = autograd::save(bias), mu, rstd, dims, n, rows, eps](
+            const Tensor& g, const autograd::Node& node) -> TensorList {
+          Tensor xs = sx.unpack(), w = sw.unpack(), b = sb.unpack();
+          const bool want_x = node.needs_input_grad(0), want_w = node.needs_input_grad(1), want_b = node.needs_input_grad(2);
+          if (autograd::needs_grad(g, xs, w) || g.dtype() != xs.dtype() || g.sizes() != xs.sizes())
+            return layer_norm_backward_ops(g, xs, dims, w, b, eps, want_x, want_w, want_b);
+          autograd::NoGradGuard ng;
+          Tensor gc = g.contiguous(), xc = xs.contiguous(), wc = w.defined() ? w.contiguous() : w;
+          Tensor gx = want_x ? empty(xs.sizes(), xs.dtype()) : Tensor();
+          Tensor gw = want_w && w.defined() ? empty(w.sizes(), w.dtype()) : Tensor();
+          Tensor gb = want_b && b.defined() ? empty(b.sizes(), b.dtype()) : Tensor();
+          cpu::layer_norm_backward_kernel(gx, gw, gb, gc, xc, mu, rstd, wc, rows, n);
+          return {gx, gw, gb};
+        });
+  return y;
 }
 
 }  // namespace
@@ -126,6 +181,11 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
                 shape_str(normalized_shape));
   Dims dims;
   for (int64_t i = x.dim() - k; i < x.dim(); ++i) dims.push_back(i);
+  int64_t n = 1;
+  for (int64_t s : normalized_shape) n *= s;
+  auto same_dtype = [&](const Tensor& p) { return !p.defined() || p.dtype() == x.dtype(); };
+  if (is_floating(x.dtype()) && x.numel() > 0 && n > 0 && same_dtype(weight) && same_dtype(bias))
+    return layer_norm_fused(x, dims, n, weight, bias, eps);
   auto [v, m] = var_mean(x, dims, 0.0, true);
   Tensor y = mul(sub(x, m), rsqrt(add(v, wrap_scalar(eps))));
   if (weight.defined()) y = mul(y, weight);

@@ -31,6 +31,13 @@ Tensor softmax_impl(bool log, const Tensor& t, int64_t dim, std::optional<Dtype>
   if (needs_grad(t))
     record(log ? "LogSoftmaxBackward0" : "SoftmaxBackward0", {t}, out, [sy = save_output(out), d, log](const Tensor& g) -> TensorList {
       Tensor y = sy.unpack();
+      // one fused kernel unless the gradient itself must be differentiable (create_graph)
+      if (!needs_grad(g, y) && g.dtype() == y.dtype() && g.sizes() == y.sizes() &&
+          (y.dtype() == Dtype::Float32 || y.dtype() == Dtype::Float64)) {
+        Tensor gc = g.contiguous(), gx = empty(y.sizes(), y.dtype());
+        cpu::softmax_backward_kernel(gx, gc, y, d, log);
+        return {gx};
+      }
       if (log) return {sub(g, mul(exp(y), sum(g, {d}, true)))};
       return {mul(y, sub(g, sum(mul(g, y), {d}, true)))};
     });

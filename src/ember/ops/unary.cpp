@@ -300,6 +300,12 @@ Tensor gelu(const Tensor& t, const std::string& approximate) {
   if (needs_grad(t)) {
     record("GeluBackward0", {t}, out, [sx = save(t), tanh_approx](const Tensor& g) -> TensorList {
       Tensor x = sx.unpack();
+      // one fused kernel unless the gradient itself must be differentiable (create_graph)
+      if (!needs_grad(g, x) && g.dtype() == x.dtype() && g.sizes() == x.sizes()) {
+        Tensor gx = detail::empty_elementwise(x.sizes(), x.dtype(), x);
+        cpu::gelu_backward_kernel(gx, g, x, tanh_approx);
+        return {gx};
+      }
       if (!tanh_approx) {
         Tensor cdf = mul(add(erf(mul(x, S(M_SQRT1_2))), S(1)), S(0.5));
         Tensor pdf = mul(exp(mul(mul(x, x), S(-0.5))), S(0.5 * M_2_SQRTPI * M_SQRT1_2));

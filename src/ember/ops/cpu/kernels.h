@@ -66,4 +66,7 @@ struct UnaryParams {
 // Logit takes a = eps, or a < 0 for none.
 void unary_kernel(UnaryOp op, const Tensor& out, const Tensor& in, UnaryParams p = {});
 
+// out = grad * d gelu(x) / dx (exact or tanh form); one floating dtype throughout.
+void gelu_backward_kernel(const Tensor& out, const Tensor& grad, const Tensor& x, bool tanh_approx);
+
 }  // namespace ember::cpu

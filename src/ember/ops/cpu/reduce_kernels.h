@@ -42,6 +42,9 @@ void cumprod_backward_kernel(const Tensor& grad_in, const Tensor& g, const Tenso
 
 // softmax / log_softmax along dim; out has in's shape and dtype (floating).
 void softmax_kernel(const Tensor& out, const Tensor& in, int64_t dim, bool log);
+// The gradient of softmax (log: log_softmax) output y for g; contiguous float32 or
+// float64 tensors of one shape.
+void softmax_backward_kernel(const Tensor& gx, const Tensor& g, const Tensor& y, int64_t dim, bool log);
 
 // Order statistics along dim (values/indices keepdim-shaped):
 // median: the lower median; among equal values the one that comes k-th in

@@ -1,5 +1,5 @@
 // Pieces shared by the reduction kernel files: block sizes, bulk widening of
-// 16-bit floats, a vectorized exp, and iteration over the lines along one dim.
+// 16-bit floats, and iteration over the lines along one dim.
 #pragma once
 #include <immintrin.h>
 
@@ -43,30 +43,6 @@ inline void from_float(const float* s, Half* d, int64_t n) {
 }
 inline void from_float(const float* s, BFloat16* d, int64_t n) {
   for (int64_t i = 0; i < n; ++i) d[i] = BFloat16(s[i]);
-}
-
-// exp of 8 floats: Cephes' range reduction and polynomial (about 1 ulp). Meant
-// for x <= 88 (softmax feeds x - max <= 0): above that it answers inf. exp of
-// anything below log(FLT_MIN) is flushed to 0, so exp(-inf) is exactly 0.
-inline __m256 exp8(__m256 x) {
-  const __m256 hi = _mm256_set1_ps(88.0f), lo = _mm256_set1_ps(-87.3365447505531f);
-  __m256 xc = _mm256_min_ps(_mm256_max_ps(x, lo), hi);
-  __m256 fx = _mm256_round_ps(_mm256_mul_ps(xc, _mm256_set1_ps(1.44269504088896341f)),
-                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), xc);
-  r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 y = _mm256_set1_ps(1.9875691500E-4f);
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507E-3f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073E-3f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894E-2f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459E-1f));
-  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201E-1f));
-  y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-  __m256i n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(fx), _mm256_set1_epi32(127)), 23);
-  y = _mm256_mul_ps(y, _mm256_castsi256_ps(n));
-  y = _mm256_blendv_ps(y, _mm256_setzero_ps(), _mm256_cmp_ps(x, lo, _CMP_LT_OQ));
-  y = _mm256_blendv_ps(y, _mm256_set1_ps(__builtin_inff()), _mm256_cmp_ps(x, hi, _CMP_GT_OQ));
-  return _mm256_blendv_ps(y, x, _mm256_cmp_ps(x, x, _CMP_UNORD_Q));  // NaN stays NaN
 }
 
 // The lines along one dim of up to 4 tensors whose shapes agree except at that

@@ -4,6 +4,8 @@
 #include "ember/ops/cpu/kernels.h"
 #include "ember/ops/cpu/loops.h"
 #include "ember/ops/cpu/math.h"
+#include "ember/ops/cpu/reduce_util.h"
+#include "ember/ops/cpu/vec_math.h"
 
 namespace ember::cpu {
 
@@ -16,11 +18,84 @@ template <class C> inline C clamp_nan(C x, C lo, C hi) {
   return r > hi ? hi : r;
 }
 
+// out = f(in...) with f on 8 float lanes, for 1 or 2 inputs. Contiguous float
+// runs are mapped in place; strided runs and 16-bit types go through float buffers.
+template <class T, int N, class V> void run_vec(const ElementwiseLoop& L, V f) {
+  static_assert(N == 1 || N == 2);
+  constexpr int64_t kChunk = 256;
+  L.for_each([&](char** p, const int64_t* s, int64_t n) {
+    bool contiguous = true;
+    for (int k = 0; k <= N; ++k) contiguous = contiguous && s[k] == int64_t(sizeof(T));
+    if constexpr (std::is_same_v<T, float>) {
+      if (contiguous) {
+        float* o = reinterpret_cast<float*>(p[0]);
+        if constexpr (N == 1) vec::map(reinterpret_cast<const float*>(p[1]), o, n, f);
+        else vec::map2(reinterpret_cast<const float*>(p[1]), reinterpret_cast<const float*>(p[2]), o, n, f);
+        return;
+      }
+    }
+    alignas(32) float buf[N][kChunk];
+    for (int64_t b = 0; b < n; b += kChunk) {
+      const int64_t m = std::min(kChunk, n - b);
+      for (int k = 0; k < N; ++k) {
+        const char* src = p[k + 1] + b * s[k + 1];
+        if constexpr (!std::is_same_v<T, float>) {
+          if (s[k + 1] == int64_t(sizeof(T))) { to_float(reinterpret_cast<const T*>(src), buf[k], m); continue; }
+        }
+        for (int64_t i = 0; i < m; ++i) buf[k][i] = float(*reinterpret_cast<const T*>(src + i * s[k + 1]));
+      }
+      if constexpr (N == 1) vec::map(buf[0], buf[0], m, f);
+      else vec::map2(buf[0], buf[1], buf[0], m, f);
+      char* dst = p[0] + b * s[0];
+      if constexpr (!std::is_same_v<T, float>) {
+        if (s[0] == int64_t(sizeof(T))) { from_float(buf[0], reinterpret_cast<T*>(dst), m); continue; }
+      }
+      for (int64_t i = 0; i < m; ++i) *reinterpret_cast<T*>(dst + i * s[0]) = T(buf[0][i]);
+    }
+  });
+}
+
+// The ops with a vectorized float formula (float32 and the 16-bit types, which
+// compute in float). Returns false for the others.
+template <class T> bool float_vec_op(UnaryOp op, const ElementwiseLoop& L, const UnaryParams& p) {
+  const __m256 pa = vec::set(float(p.a)), pb = vec::set(float(p.b)), pc = vec::set(float(p.c));
+#define VRUN(expr) { run_vec<T, 1>(L, [=](__m256 x) -> __m256 { return expr; }); return true; }
+  switch (op) {
+    case UnaryOp::Exp: VRUN(vec::exp(x));
+    case UnaryOp::Expm1: VRUN(vec::expm1(x));
+    case UnaryOp::Log: VRUN(vec::log(x));
+    case UnaryOp::Log1p: VRUN(vec::log1p(x));
+    case UnaryOp::Tanh: VRUN(vec::tanh(x));
+    case UnaryOp::Sigmoid: VRUN(vec::sigmoid(x));
+    case UnaryOp::Erf: VRUN(vec::erf(x));
+    case UnaryOp::Silu: VRUN(vec::silu(x));
+    case UnaryOp::Mish: VRUN(vec::mish(x));
+    case UnaryOp::GeluExact: VRUN(vec::gelu_erf(x));
+    case UnaryOp::GeluTanh: VRUN(vec::gelu_tanh(x));
+    case UnaryOp::Softplus: VRUN(vec::softplus(x, pa, pb));  // a: beta, b: threshold
+    case UnaryOp::Elu: {  // a: alpha, b: scale, c: input_scale
+      const __m256 alpha_scale = vec::set(float(p.a) * float(p.b));
+      VRUN(vec::elu(x, alpha_scale, pb, pc));
+    }
+    case UnaryOp::Selu: {
+      constexpr double alpha = 1.6732632423543772848170429916717, scale = 1.0507009873554804934193349852946;
+      VRUN(vec::elu(x, vec::set(float(scale * alpha)), vec::set(float(scale)), vec::set(1.0f)));
+    }
+    case UnaryOp::Logsigmoid: VRUN(vec::logsigmoid(x));
+    case UnaryOp::Tanhshrink: VRUN(_mm256_sub_ps(x, vec::tanh(x)));
+    default: return false;
+  }
+#undef VRUN
+}
+
 template <class T> void float_op(UnaryOp op, const ElementwiseLoop& L, const UnaryParams& p) {
   using C = compute_t<T>;
   const C pa = C(p.a), pb = C(p.b), pc = C(p.c);
 // A block with its own return, so `if (c) RUN(a); RUN(b);` falls through to b.
 #define RUN(expr) { run_elementwise<T, T>(L, [=](C x) -> C { return expr; }); return; }
+  if constexpr (!std::is_same_v<T, double>) {
+    if (float_vec_op<T>(op, L, p)) return;
+  }
   switch (op) {
     case UnaryOp::Exp: RUN(std::exp(x));
     case UnaryOp::Exp2: RUN(std::exp2(x));
@@ -187,6 +262,34 @@ bool is_predicate(UnaryOp op) {
 }
 
 }  // namespace
+
+void gelu_backward_kernel(const Tensor& out, const Tensor& grad, const Tensor& x, bool tanh_approx) {
+  if (out.numel() == 0) return;
+  EMBER_CHECK(is_floating(x.dtype()) && grad.dtype() == x.dtype() && out.dtype() == x.dtype(), "gelu_backward",
+              "expected floating grad, input and output of one dtype");
+  ElementwiseLoop L(out, {&grad, &x});
+  visit_floating(x.dtype(), [&](auto tag) {
+    using T = typename decltype(tag)::type;
+    if constexpr (std::is_same_v<T, double>) {
+      if (tanh_approx) {
+        const double k = M_SQRT2 * M_2_SQRTPI * 0.5, c = 0.044715;
+        run_elementwise<T, T, T>(L, [=](double g, double v) {
+          double t = std::tanh(k * (v + c * v * v * v));
+          return g * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * k * (1 + 3 * c * v * v));
+        });
+      } else {
+        run_elementwise<T, T, T>(L, [](double g, double v) {
+          double cdf = 0.5 * (1 + std::erf(v * M_SQRT1_2)), pdf = 0.5 * M_2_SQRTPI * M_SQRT1_2 * std::exp(-0.5 * v * v);
+          return g * (cdf + v * pdf);
+        });
+      }
+    } else if (tanh_approx) {
+      run_vec<T, 2>(L, [](__m256 g, __m256 v) { return _mm256_mul_ps(g, vec::gelu_tanh_grad(v)); });
+    } else {
+      run_vec<T, 2>(L, [](__m256 g, __m256 v) { return _mm256_mul_ps(g, vec::gelu_erf_grad(v)); });
+    }
+  });
+}
 
 void unary_kernel(UnaryOp op, const Tensor& out, const Tensor& in, UnaryParams p) {
   if (out.numel() == 0) return;
