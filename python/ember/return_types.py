@@ -24,3 +24,5 @@ for _name in ("max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "
     _define(_name, ("values", "indices"))
 _define("aminmax", ("min", "max"))
 del _name
+_define("frexp", ("mantissa", "exponent"))
+_define("histogram", ("hist", "bin_edges"))
