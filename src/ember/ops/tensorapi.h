@@ -53,4 +53,47 @@ Tensor narrow_copy(const Tensor& t, int64_t dim, int64_t start, int64_t length);
 // A view's values in new memory (clone's layout rule: dense views keep their strides).
 Tensor copy_of_view(const Tensor& view);
 
+// ---------------------------------------------------------------- statistics and distances (ops/stats_api.cpp)
+Tensor dist(const Tensor& a, const Tensor& b, const Scalar& p = 2);  // p-norm of a - b
+// Covariance of the rows (variables) over the columns (observations) of a 1-D or 2-D input.
+Tensor cov(const Tensor& t, int64_t correction = 1, const std::optional<Tensor>& fweights = std::nullopt,
+           const std::optional<Tensor>& aweights = std::nullopt);
+Tensor corrcoef(const Tensor& t);
+// Sub-tensors along dim whose p-norm exceeds maxnorm are scaled to norm maxnorm.
+Tensor renorm(const Tensor& t, const Scalar& p, int64_t dim, const Scalar& maxnorm);
+Tensor& renorm_(Tensor& self, const Scalar& p, int64_t dim, const Scalar& maxnorm);
+// p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): (..., P, R).
+Tensor cdist(const Tensor& x1, const Tensor& x2, double p = 2,
+             const std::string& compute_mode = "use_mm_for_euclid_dist_if_necessary");
+Tensor pdist(const Tensor& t, double p = 2);  // upper triangle of cdist(t, t), row by row
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim = 1, double eps = 1e-8);
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p = 2, double eps = 1e-6, bool keepdim = false);
+Tensor cartesian_prod(const TensorList& ts);
+Tensor combinations(const Tensor& t, int64_t r = 2, bool with_replacement = false);
+Tensor block_diag(const TensorList& ts);
+Tensor tril_indices(int64_t row, int64_t col, int64_t offset = 0, Dtype dtype = Dtype::Int64);
+Tensor triu_indices(int64_t row, int64_t col, int64_t offset = 0, Dtype dtype = Dtype::Int64);
+Tensor vander(const Tensor& x, std::optional<int64_t> n = std::nullopt, bool increasing = false);
+Tensor trapezoid(const Tensor& y, const Tensor& x, int64_t dim = -1);
+Tensor trapezoid(const Tensor& y, const Scalar& dx = 1, int64_t dim = -1);
+Tensor cumulative_trapezoid(const Tensor& y, const Tensor& x, int64_t dim = -1);
+Tensor cumulative_trapezoid(const Tensor& y, const Scalar& dx = 1, int64_t dim = -1);
+// torch.range: start, start + step, ... up to and including end; floating by default.
+Tensor range(const Scalar& start, const Scalar& end, const Scalar& step = 1, std::optional<Dtype> dtype = std::nullopt);
+// beta * input + alpha * outer(vec1, vec2); input is ignored when beta is 0.
+Tensor addr(const Tensor& input, const Tensor& vec1, const Tensor& vec2, const Scalar& beta = 1, const Scalar& alpha = 1);
+Tensor& addr_(Tensor& self, const Tensor& vec1, const Tensor& vec2, const Scalar& beta = 1, const Scalar& alpha = 1);
+// (hist, bin_edges): bins equal-width bins over range (default: the input's min and max), or the given edges.
+std::pair<Tensor, Tensor> histogram(const Tensor& t, int64_t bins, std::optional<std::pair<double, double>> range = std::nullopt,
+                                    const std::optional<Tensor>& weight = std::nullopt, bool density = false);
+std::pair<Tensor, Tensor> histogram(const Tensor& t, const Tensor& bin_edges, const std::optional<Tensor>& weight = std::nullopt,
+                                    bool density = false);
+// Window functions (periodic: the first window_length points of a window one longer).
+Tensor bartlett_window(int64_t window_length, bool periodic = true, Dtype dtype = Dtype::Float32);
+Tensor blackman_window(int64_t window_length, bool periodic = true, Dtype dtype = Dtype::Float32);
+Tensor hamming_window(int64_t window_length, bool periodic = true, double alpha = 0.54, double beta = 0.46,
+                      Dtype dtype = Dtype::Float32);
+Tensor hann_window(int64_t window_length, bool periodic = true, Dtype dtype = Dtype::Float32);
+Tensor kaiser_window(int64_t window_length, bool periodic = true, double beta = 12.0, Dtype dtype = Dtype::Float32);
+
 }  // namespace ember
