@@ -96,4 +96,20 @@ Tensor hamming_window(int64_t window_length, bool periodic = true, double alpha 
 Tensor hann_window(int64_t window_length, bool periodic = true, Dtype dtype = Dtype::Float32);
 Tensor kaiser_window(int64_t window_length, bool periodic = true, double beta = 12.0, Dtype dtype = Dtype::Float32);
 
+// ---------------------------------------------------------------- more of torch's surface (ops/misc_api.cpp;
+// nanquantile in ops/stats.cpp, as_strided_ in ops/shape_inplace.cpp)
+// quantile over the non-NaN values (an all-NaN line gives NaN)
+Tensor nanquantile(const Tensor& t, const Tensor& q, std::optional<int64_t> dim = std::nullopt, bool keepdim = false,
+                   const std::string& interpolation = "linear");
+// t takes the geometry of as_strided(t, size, stride, storage_offset), keeping its storage
+Tensor& as_strided_(Tensor& t, const Shape& size, const Shape& stride, std::optional<int64_t> storage_offset = std::nullopt);
+Tensor fill(const Tensor& t, const Tensor& value);  // a new tensor like t filled with a 0-d value
+Tensor& fill_diagonal_(Tensor& self, const Scalar& value, bool wrap = false);
+Tensor angle(const Tensor& t);  // real inputs: pi for negatives, 0 otherwise, NaN kept
+// torch.gradient: one tensor per dim in dims (all when empty), by central differences with
+// uniform spacing (one value for all dims, or one per dim) or along coordinate tensors.
+TensorList gradient(const Tensor& t, const std::vector<Scalar>& spacing = {}, const Dims& dims = {}, int64_t edge_order = 1);
+TensorList gradient(const Tensor& t, const Scalar& spacing, const Dims& dims = {}, int64_t edge_order = 1);
+TensorList gradient(const Tensor& t, const TensorList& coordinates, const Dims& dims = {}, int64_t edge_order = 1);
+
 }  // namespace ember
