@@ -26,3 +26,4 @@ _define("aminmax", ("min", "max"))
 del _name
 _define("frexp", ("mantissa", "exponent"))
 _define("histogram", ("hist", "bin_edges"))
+_define("histogramdd", ("hist", "bin_edges"))

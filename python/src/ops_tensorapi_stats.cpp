@@ -41,8 +41,9 @@ EMBER_BINDINGS(tensorapi_stats, 50) {
   }, py::arg("p"), py::arg("dim"), py::arg("maxnorm"));
 
   m.def("cdist", [](const Tensor& x1, const Tensor& x2, double p, const std::string& mode) { return cdist(x1, x2, p, mode); },
-        py::arg("x1"), py::arg("x2"), py::arg("p") = 2.0, py::arg("compute_mode") = "use_mm_for_euclid_dist_if_necessary");
-  m.def("pdist", [](const Tensor& t, double p) { return pdist(t, p); }, py::arg("input"), py::arg("p") = 2.0);
+        py::arg("x1"), py::arg("x2"), py::arg("p") = 2.0, py::arg("compute_mode") = "use_mm_for_euclid_dist_if_necessary",
+        nogil());
+  m.def("pdist", [](const Tensor& t, double p) { return pdist(t, p); }, py::arg("input"), py::arg("p") = 2.0, nogil());
   m.def("cosine_similarity", [](const Tensor& a, const Tensor& b, int64_t dim, double eps) {
     return cosine_similarity(a, b, dim, eps);
   }, py::arg("x1"), py::arg("x2"), py::arg("dim") = 1, py::arg("eps") = 1e-8);
@@ -124,6 +125,28 @@ EMBER_BINDINGS(tensorapi_stats, 50) {
     }
     return named_pair("histogram", histogram(t, bins, r, weight, density));
   }, py::arg("bins") = 100, py::kw_only(), py::arg("range") = py::none(), py::arg("weight") = py::none(),
+     py::arg("density") = false);
+
+  // histogramdd(input, bins, *, range=None, weight=None, density=False): bins an int, ints or edge tensors
+  m.def("histogramdd", [](const Tensor& t, py::object bins, std::optional<std::vector<double>> range,
+                          std::optional<Tensor> weight, bool density) {
+    std::pair<Tensor, TensorList> r;
+    if (py::isinstance<py::int_>(bins)) {
+      r = histogramdd(t, std::vector<int64_t>(size_t(std::max<int64_t>(t.dim() ? t.size(-1) : 0, 1)), bins.cast<int64_t>()),
+                      range, weight, density);
+    } else {
+      py::sequence seq = bins;
+      if (seq.size() > 0 && is_tensor(py::object(seq[0]).ptr())) {
+        EMBER_CHECK_TYPE(!range, "histogramdd", "histogramdd(): range cannot be given with bin edges");
+        r = histogramdd(t, bins.cast<TensorList>(), weight, density);
+      } else {
+        r = histogramdd(t, bins.cast<std::vector<int64_t>>(), range, weight, density);
+      }
+    }
+    py::tuple edges(r.second.size());
+    for (size_t i = 0; i < r.second.size(); ++i) edges[i] = py::cast(r.second[i]);
+    return py::module_::import("ember.return_types").attr("histogramdd")(r.first, edges);
+  }, py::arg("input"), py::arg("bins"), py::kw_only(), py::arg("range") = py::none(), py::arg("weight") = py::none(),
      py::arg("density") = false);
 
   // ---- windows: (window_length, periodic=True, [parameters], *, dtype, layout, device, requires_grad)

@@ -394,3 +394,34 @@ def test_windows(name):
     if name == "kaiser_window":
         for beta in (0.0, 3.0, 20.0):
             same(lambda L: L.kaiser_window(9, False, beta), tol=1e-5)
+
+
+def test_histogramdd():
+    def both(fn):
+        def norm(r):  # (hist, tuple of edges) -> flat list for check
+            return [r.hist, *r.bin_edges]
+        rt, et = outcome(lambda: fn(torch))
+        if et is not None:
+            raises_like(lambda: fn(ember), lambda: fn(torch))
+            return
+        re = fn(ember)
+        assert type(re).__name__ == "histogramdd" and isinstance(re.bin_edges, tuple)
+        check(norm(re), norm(rt))
+    for d in ("float32", "float64"):
+        for shape in ((10, 2), (4, 3, 3), (0, 2), (6, 1)):
+            e, t = pair(shape, d, "transposed" if len(shape) == 2 else "contiguous")
+            n = shape[-1]
+            w = pair(shape[:-1], d, low=0, high=2)
+            both(lambda L: L.histogramdd(e if L is ember else t, bins=3))
+            both(lambda L: L.histogramdd(e if L is ember else t, bins=[2] * (n - 1) + [4], density=True))
+            both(lambda L: L.histogramdd(e if L is ember else t, bins=2, range=[-1.0, 1.0] * n,
+                                         weight=w[0] if L is ember else w[1]))
+            edges = [L_sorted for L_sorted in (np.sort(np.random.default_rng(k).uniform(-3, 3, 4)) for k in range(n))]
+            both(lambda L: L.histogramdd(e if L is ember else t, bins=[L.tensor(x).to(e.dtype if L is ember else t.dtype)
+                                                                         for x in edges], density=True))
+    x = pair((5, 2), "float32")
+    for bad in (lambda L, t: L.histogramdd(t[0], bins=2), lambda L, t: L.histogramdd(t, bins=[2]),
+                lambda L, t: L.histogramdd(t, bins=2, range=[0.0, 1.0]), lambda L, t: L.histogramdd(t.long(), bins=2),
+                lambda L, t: L.histogramdd(t, bins=2, weight=L.ones(4)),
+                lambda L, t: L.histogramdd(t, bins=2, range=[1.0, 0.0, 0.0, 1.0])):
+        raises_like(lambda: bad(ember, x[0]), lambda: bad(torch, x[1]))

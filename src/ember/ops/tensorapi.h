@@ -88,6 +88,12 @@ std::pair<Tensor, Tensor> histogram(const Tensor& t, int64_t bins, std::optional
                                     const std::optional<Tensor>& weight = std::nullopt, bool density = false);
 std::pair<Tensor, Tensor> histogram(const Tensor& t, const Tensor& bin_edges, const std::optional<Tensor>& weight = std::nullopt,
                                     bool density = false);
+// (hist, bin_edges per dim) of the points along t's last dim; bins per dim, range as (min, max) pairs.
+std::pair<Tensor, TensorList> histogramdd(const Tensor& t, const std::vector<int64_t>& bins,
+                                          const std::optional<std::vector<double>>& range = std::nullopt,
+                                          const std::optional<Tensor>& weight = std::nullopt, bool density = false);
+std::pair<Tensor, TensorList> histogramdd(const Tensor& t, const TensorList& bin_edges,
+                                          const std::optional<Tensor>& weight = std::nullopt, bool density = false);
 // Window functions (periodic: the first window_length points of a window one longer).
 Tensor bartlett_window(int64_t window_length, bool periodic = true, Dtype dtype = Dtype::Float32);
 Tensor blackman_window(int64_t window_length, bool periodic = true, Dtype dtype = Dtype::Float32);
