@@ -170,3 +170,43 @@ def test_unsafe_splits_and_index_put_():
         assert r is t
         return t
     same(put, x)
+
+
+def test_out_arguments():
+    # the tail's functions that take out= in torch write into it the same way
+    x = pair((3, 4), "float32", low=0.5)
+    i = pair((3, 4), "int64", low=1)
+    cases = [
+        ("copysign", lambda L, a, **o: L.copysign(a, -1.0, **o)), ("heaviside", lambda L, a, **o: L.heaviside(a, a, **o)),
+        ("ldexp", lambda L, a, **o: L.ldexp(a, a, **o)), ("nextafter", lambda L, a, **o: L.nextafter(a, a * 2, **o)),
+        ("renorm", lambda L, a, **o: L.renorm(a, 2, 0, 1.0, **o)), ("angle", lambda L, a, **o: L.angle(a, **o)),
+        ("addr", lambda L, a, **o: L.addr(a, a[:, 0], a[0], **o)), ("nanquantile", lambda L, a, **o: L.nanquantile(a, 0.5, **o)),
+        ("index_reduce", lambda L, a, **o: L.index_reduce(a, 0, L.tensor([0]), a[:1], "amax", **o)),
+        ("narrow_copy", lambda L, a, **o: L.narrow_copy(a, 1, 1, 2, **o)),
+        ("conj_physical", lambda L, a, **o: L.conj_physical(a, **o)),
+    ]
+    for name, fn in cases:
+        oe, ot = ember.empty(0), torch.empty(0)
+        assert fn(ember, x[0], out=oe) is oe
+        fn(torch, x[1], out=ot)
+        check(oe, ot, msg=name)
+    for name in ("gcd", "lcm"):
+        oe, ot = ember.empty(0, dtype=ember.int64), torch.empty(0, dtype=torch.int64)
+        getattr(ember, name)(i[0], i[0] + 2, out=oe)
+        getattr(torch, name)(i[1], i[1] + 2, out=ot)
+        check(oe, ot, msg=name)
+    me, ee = ember.empty(0), ember.empty(0, dtype=ember.int32)
+    mt, et = torch.empty(0), torch.empty(0, dtype=torch.int32)
+    ember.frexp(x[0], out=(me, ee))
+    torch.frexp(x[1], out=(mt, et))
+    check((me, ee), (mt, et))
+    he, be = ember.empty(0), ember.empty(0)
+    ht, bt = torch.empty(0), torch.empty(0)
+    ember.histogram(x[0], 3, out=(he, be))
+    torch.histogram(x[1], 3, out=(ht, bt))
+    check((he, be), (ht, bt))
+    oe, ot = ember.empty(0, dtype=ember.int64), torch.empty(0, dtype=torch.int64)
+    with pytest.warns(UserWarning):
+        ember.range(0, 4, out=oe)
+    torch.range(0, 4, out=ot)
+    check(oe, ot)
