@@ -938,6 +938,48 @@ CASES += [
     ("empty_like", lambda x: ember.empty_like(x), [f32(3, 4)]),
     ("new_empty", lambda x: x.new_empty(2, 3), [f32(3, 4)]),
 ]
+# the tensor-API tail (registry_tensorapi.cpp)
+for _n, _mk in [("copysign", [f32(3, 4), f32(4)]), ("heaviside", [f32(3, 4), f32(4)]), ("ldexp", [f32(3, 4), i64(4)]),
+                ("nextafter", [f32(3, 4), f32(4)]), ("gcd", [i64(3, 4, high=30), i64(4, high=30)]),
+                ("lcm", [i64(3, 4, high=30), i64(4, high=30)])]:
+    CASES.append((_n, (lambda n: lambda x, y: getattr(ember, n)(x, y))(_n), _mk))
+    CASES.append((_n + "_", (lambda n: lambda x, y: getattr(x.clone(), n + "_")(y))(_n), _mk))
+CASES += [
+    ("frexp", lambda x: tuple(ember.frexp(x)), [f32(3, 4)]),
+    ("xlogy_", lambda x, y: x.clone().xlogy_(y), [f32(3, 4), pos(4)]),
+    ("float_power_", lambda x, y: x.double().float_power_(y), [pos(3, 4), f32(4)]),
+    ("clamp_min_", lambda x, y: (x.clone().clamp_min_(0.2), x.clone().clamp_min_(y)), [f32(3, 4), f32(4)]),
+    ("clamp_max_", lambda x, y: (x.clone().clamp_max_(0.2), x.clone().clamp_max_(y)), [f32(3, 4), f32(4)]),
+    ("angle", lambda x: ember.angle(x), [f32(3, 4)]),
+    ("select_scatter", lambda x, y: ember.select_scatter(x, y, 0, 1), [f32(3, 4), f32(4)]),
+    ("slice_scatter", lambda x, y: ember.slice_scatter(x, y, 1, 0, 4, 2), [f32(3, 4), f32(3, 2)]),
+    ("diagonal_scatter", lambda x, y: ember.diagonal_scatter(x, y, 1), [f32(3, 4), f32(3)]),
+    ("as_strided_scatter", lambda x, y: ember.as_strided_scatter(x, y, (2, 2), (1, 2), 1), [f32(3, 4), f32(2, 2)]),
+    ("index_reduce", lambda x, y: ember.index_reduce(x, 0, ember.tensor([1, 0, 1]), y, "amax", include_self=False),
+     [f32(3, 4), f32(3, 4)]),
+    ("index_reduce_", lambda x, y: x.clone().index_reduce_(0, ember.tensor([1, 0, 1]), y, "mean"), [f32(3, 4), f32(3, 4)]),
+    ("put", lambda x, y: ember.put(x, ember.tensor([0, 5, 5]), y, accumulate=True), [f32(3, 4), f32(3)]),
+    ("put_", lambda x, y: x.clone().put_(ember.tensor([0, 5, 11]), y), [f32(3, 4), f32(3)]),
+    ("diagflat", lambda x: ember.diagflat(x, 1), [f32(2, 2)]),
+    ("narrow_copy", lambda x: ember.narrow_copy(x, 1, 1, 2), [f32(3, 4)]),
+    ("dist", lambda x, y: (ember.dist(x, y), ember.dist(x, y, 3)), [f32(3, 4), f32(4)]),
+    ("cov", lambda x, w: (ember.cov(x), ember.cov(x, correction=0, aweights=w)), [f32(3, 4), pos(4)]),
+    ("corrcoef", lambda x: ember.corrcoef(x), [f32(3, 4)]),
+    ("renorm", lambda x: ember.renorm(x, 2, 0, 1.0), [f32(3, 4)]),
+    ("renorm_", lambda x: x.clone().renorm_(1, 1, 0.5), [f32(3, 4)]),
+    ("cdist", lambda x, y: (ember.cdist(x, y), ember.cdist(x, y, 1.0)), [f32(3, 4), f32(5, 4)]),
+    ("pdist", lambda x: ember.pdist(x), [f32(4, 3)]),
+    ("cosine_similarity", lambda x, y: ember.cosine_similarity(x, y), [f32(3, 4), f32(3, 4)]),
+    ("pairwise_distance", lambda x, y: ember.pairwise_distance(x, y, 3.0, keepdim=True), [f32(3, 4), f32(3, 4)]),
+    ("addr", lambda s, x, y: ember.addr(s, x, y, beta=0.5, alpha=2), [f32(3, 4), f32(3), f32(4)]),
+    ("addr_", lambda s, x, y: s.clone().addr_(x, y), [f32(3, 4), f32(3), f32(4)]),
+    ("vander", lambda x: ember.vander(x, 3, increasing=True), [f32(4)]),
+    ("trapezoid", lambda y, x: (ember.trapezoid(y, x), ember.trapezoid(y, dx=0.5, dim=0), ember.trapz(y, dx=2)),
+     [f32(3, 4), pos(4)]),
+    ("cumulative_trapezoid", lambda y, x: (ember.cumulative_trapezoid(y, x), ember.cumulative_trapezoid(y, dim=0)),
+     [f32(3, 4), pos(4)]),
+    ("nanquantile", lambda x: (ember.nanquantile(x, 0.3), ember.nanquantile(x, 0.5, dim=1, keepdim=True)), [f32(3, 4)]),
+]
 SHAPE_ONLY = {"uniform_", "normal_", "exponential_", "bernoulli_", "empty", "empty_like", "new_empty"}
 CONV_CASES = [
     ("conv1d", lambda x, w, b: (F.conv1d(x, w, b, padding=1), F.conv1d(x, w, padding="same")), [f32(2, 3, 8), f32(4, 3, 3), f32(4)]),

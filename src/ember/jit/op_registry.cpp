@@ -97,6 +97,7 @@ const Registry& registry() {
     register_nn_ops(*reg);
     register_misc_ops(*reg);
     register_rnn_ops(*reg);
+    register_tensorapi_ops(*reg);
     return reg;
   }();
   return *r;

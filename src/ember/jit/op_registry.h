@@ -109,5 +109,6 @@ void register_shape_ops(Registry& r);
 void register_nn_ops(Registry& r);
 void register_misc_ops(Registry& r);
 void register_rnn_ops(Registry& r);  // rnn_layer.cpp
+void register_tensorapi_ops(Registry& r);
 
 }  // namespace ember::jit
