@@ -114,6 +114,105 @@ void register_tensorapi_ops(Registry& r) {
     Tensor q = a.is_tensor(1) ? a.tensor(1) : scalar_tensor(a.scalar(1), a.tensor(0).dtype());
     return {nanquantile(a.tensor(0), q, a.opt_i(2), a.b(3, false), a.s(4, "linear"))};
   });
+
+  // ---- torch.* spellings of existing in-place ops, and aliases
+  for (auto [alias, target] : {std::pair<const char*, const char*>{"arccos_", "acos_"}, {"arcsin_", "asin_"},
+                               {"arctan_", "atan_"}, {"arccosh_", "acosh_"}, {"arcsinh_", "asinh_"},
+                               {"arctanh_", "atanh_"}, {"negative_", "neg_"}, {"fix_", "trunc_"}, {"greater_", "gt_"},
+                               {"greater_equal_", "ge_"}, {"less_", "lt_"}, {"less_equal_", "le_"},
+                               {"not_equal_", "ne_"}, {"unsafe_chunk", "chunk"}, {"unsafe_split", "split"},
+                               {"unsafe_split_with_sizes", "split_with_sizes"}})
+    r.alias(alias, target);
+  r.add("threshold_", [](A a) -> T { Tensor t = inplace_target(a); return {threshold_(t, a.d(1), a.d(2))}; }, kInplace);
+  r.add("celu_", [](A a) -> T { Tensor t = inplace_target(a); return {celu_(t, a.d(1, 1.0))}; }, kInplace);
+  r.add("fill", [](A a) -> T { return {fill(a.tensor(0), a.tensor(1))}; });
+  r.add("fill_diagonal_", [](A a) -> T {
+    Tensor t = inplace_target(a);
+    return {fill_diagonal_(t, a.scalar(1), a.b(2, false))};
+  }, kInplace);
+  // real tensors are their own real part and conjugate; predicates read values
+  for (const char* name : {"real", "conj", "conj_physical", "conj_physical_", "resolve_conj", "resolve_neg"})
+    r.add(name, nullptr, kPassthrough);
+  for (const char* name : {"is_nonzero", "is_same_size", "is_signed", "is_conj", "is_neg"}) r.add(name, nullptr, kReadsValue);
+
+  // ---- copies of views
+  r.add("view_copy", [](A a) -> T {
+    if (a[1].is_dtype()) return {copy_of_view(view_dtype(a.tensor(0), a.dtype(1)))};
+    return {copy_of_view(view(a.tensor(0), a.shape(1)))};
+  });
+  r.add("permute_copy", [](A a) -> T { return {copy_of_view(permute(a.tensor(0), a.shape(1)))}; });
+  r.add("transpose_copy", [](A a) -> T { return {copy_of_view(transpose(a.tensor(0), a.i(1), a.i(2)))}; });
+  r.add("t_copy", [](A a) -> T { return {copy_of_view(t(a.tensor(0)))}; });
+  r.add("squeeze_copy", [](A a) -> T {
+    return {copy_of_view(a.has(1) ? squeeze(a.tensor(0), Dims{a.i(1)}) : squeeze(a.tensor(0)))};
+  });
+  r.add("unsqueeze_copy", [](A a) -> T { return {copy_of_view(unsqueeze(a.tensor(0), a.i(1)))}; });
+  r.add("expand_copy", [](A a) -> T { return {copy_of_view(expand(a.tensor(0), a.shape(1)))}; });
+  r.add("select_copy", [](A a) -> T { return {copy_of_view(select(a.tensor(0), a.i(1), a.i(2)))}; });
+  r.add("slice_copy", [](A a) -> T {
+    return {copy_of_view(slice(a.tensor(0), a.i(1, 0), a.opt_i(2), a.opt_i(3), a.i(4, 1)))};
+  });
+  r.add("diagonal_copy", [](A a) -> T { return {copy_of_view(diagonal(a.tensor(0), a.i(1, 0), a.i(2, 0), a.i(3, 1)))}; });
+  r.add("as_strided_copy", [](A a) -> T {
+    return {copy_of_view(as_strided(a.tensor(0), a.shape(1), a.shape(2), a.opt_i(3)))};
+  });
+  r.add("unfold_copy", [](A a) -> T { return {copy_of_view(unfold(a.tensor(0), a.i(1), a.i(2), a.i(3)))}; });
+  r.add("unbind_copy", [](A a) -> T {
+    TensorList out;
+    for (const Tensor& v : unbind(a.tensor(0), a.i(1, 0))) out.push_back(copy_of_view(v));
+    return out;
+  });
+  r.add("split_copy", [](A a) -> T {
+    TensorList out;
+    for (const Tensor& v : split(a.tensor(0), a.i(1), a.i(2, 0))) out.push_back(copy_of_view(v));
+    return out;
+  });
+  r.add("split_with_sizes_copy", [](A a) -> T {
+    TensorList out;
+    for (const Tensor& v : split_with_sizes(a.tensor(0), a.shape(1), a.i(2, 0))) out.push_back(copy_of_view(v));
+    return out;
+  });
+  r.add("detach_copy", [](A a) -> T { return {copy_of_view(detach(a.tensor(0)))}; });
+  r.add("alias_copy", [](A a) -> T { return {copy_of_view(a.tensor(0))}; });
+
+  // ---- constructors (arguments as bound: sizes, then dtype, device, ...)
+  r.add("tril_indices", [](A a) -> T {
+    return {tril_indices(a.i(0), a.i(1), a.i(2, 0), a.has(3) ? a.dtype(3) : Dtype::Int64)};
+  });
+  r.add("triu_indices", [](A a) -> T {
+    return {triu_indices(a.i(0), a.i(1), a.i(2, 0), a.has(3) ? a.dtype(3) : Dtype::Int64)};
+  });
+  r.add("range", [](A a) -> T {
+    return {range(a.scalar(0), a.scalar(1), a.has(2) ? a.scalar(2) : Scalar(int64_t(1)), a.opt_dtype(3))};
+  });
+  r.add("combinations", [](A a) -> T { return {combinations(a.tensor(0), a.i(1, 2), a.b(2, false))}; });
+  r.add("bartlett_window", [](A a) -> T { return {bartlett_window(a.i(0), a.b(1, true), a.has(2) ? a.dtype(2) : default_dtype())}; });
+  r.add("blackman_window", [](A a) -> T { return {blackman_window(a.i(0), a.b(1, true), a.has(2) ? a.dtype(2) : default_dtype())}; });
+  r.add("hann_window", [](A a) -> T { return {hann_window(a.i(0), a.b(1, true), a.has(2) ? a.dtype(2) : default_dtype())}; });
+  r.add("hamming_window", [](A a) -> T {
+    return {hamming_window(a.i(0), a.b(1, true), a.d(2, 0.54), a.d(3, 0.46), a.has(4) ? a.dtype(4) : default_dtype())};
+  });
+  r.add("kaiser_window", [](A a) -> T {
+    return {kaiser_window(a.i(0), a.b(1, true), a.d(2, 12.0), a.has(3) ? a.dtype(3) : default_dtype())};
+  });
+
+  // gradient(input, spacing=None | number | numbers | coordinate tensors, dim=None | int | ints, edge_order=1)
+  r.add("gradient", [](A a) -> T {
+    Tensor x = a.tensor(0);
+    Dims dims;
+    if (a.has(2)) dims = a[2].is_int() ? Dims{a.i(2)} : a.dims(2);
+    const int64_t edge = a.i(3, 1);
+    if (!a.has(1)) return gradient(x, std::vector<Scalar>{}, dims, edge);
+    const IValue& sp = a[1];
+    if (sp.is_tensor_list()) return gradient(x, sp.to_tensor_list(), dims, edge);
+    if (sp.is_number()) return gradient(x, a.scalar(1), dims, edge);
+    std::vector<Scalar> values;
+    if (sp.is_double_list())
+      for (double v : sp.to_double_list()) values.emplace_back(v);
+    else
+      for (int64_t v : sp.to_int_list()) values.emplace_back(v);
+    return gradient(x, values, dims, edge);
+  });
 }
 
 }  // namespace ember::jit
