@@ -1012,8 +1012,16 @@ CASES += [
     ("gradient", lambda x, c: (ember.gradient(x), ember.gradient(x, spacing=2.0, dim=1),
                                ember.gradient(x, spacing=[0.5, 2.0], edge_order=2),
                                ember.gradient(x, spacing=(c.sort().values,), dim=1)), [f32(3, 4), f32(4)]),
+    ("block_diag", lambda x, y: ember.block_diag(x, y, x), [f32(2, 3), f32(2)]),
+    ("cartesian_prod", lambda x, y: ember.cartesian_prod(x, y), [f32(2), f32(3)]),
+    ("histogram", lambda x, e: (tuple(ember.histogram(x, 4)), tuple(ember.histogram(x, 3, range=(-1.0, 1.0))),
+                                tuple(ember.histogram(x, e.sort().values, density=True))), [f32(20), f32(4)]),
+    ("empty_strided", lambda x: ember.empty_strided((2, 3), (1, 2)) * 0 + x, [f32(2, 3)]),
+    ("new_empty_strided", lambda x: x.new_empty_strided((2, 3), (1, 2)), [f32(3, 4)]),
+    ("sum_to_size", lambda x: (x.sum_to_size(1, 4), x.sum_to_size((3, 1))), [f32(3, 4)]),
 ]
-SHAPE_ONLY = {"uniform_", "normal_", "exponential_", "bernoulli_", "empty", "empty_like", "new_empty"}
+SHAPE_ONLY = {"uniform_", "normal_", "exponential_", "bernoulli_", "empty", "empty_like", "new_empty", "empty_strided",
+              "new_empty_strided"}
 CONV_CASES = [
     ("conv1d", lambda x, w, b: (F.conv1d(x, w, b, padding=1), F.conv1d(x, w, padding="same")), [f32(2, 3, 8), f32(4, 3, 3), f32(4)]),
     ("conv2d", lambda x, w, b: (F.conv2d(x, w, b, stride=2), F.conv2d(x, w, padding="same", dilation=2)),

@@ -16,6 +16,14 @@ template <class ByX, class ByDx> TensorList integrate(A a, ByX by_x, ByDx by_dx)
   return {by_dx(a.tensor(0), a.has(1) ? a.scalar(1) : Scalar(int64_t(1)), a.i(2, -1))};
 }
 
+// The tensors of a variadic call: recorded one per argument, or as one list.
+TensorList variadic_tensors(A a) {
+  if (a.size() == 1 && !a.is_tensor(0)) return a.tensors(0);
+  TensorList ts;
+  for (size_t i = 0; i < a.size(); ++i) ts.push_back(a.tensor(i));
+  return ts;
+}
+
 }  // namespace
 
 void register_tensorapi_ops(Registry& r) {
@@ -212,6 +220,43 @@ void register_tensorapi_ops(Registry& r) {
     else
       for (int64_t v : sp.to_int_list()) values.emplace_back(v);
     return gradient(x, values, dims, edge);
+  });
+
+  r.add("block_diag", [](A a) -> T { return {block_diag(variadic_tensors(a))}; });
+  r.add("cartesian_prod", [](A a) -> T { return {cartesian_prod(variadic_tensors(a))}; });
+  // histogram(input, bins: int | edges, *, range=None, weight=None, density=False)
+  r.add("histogram", [](A a) -> T {
+    std::optional<Tensor> weight = a.maybe_tensor(3);
+    const bool density = a.b(4, false);
+    std::pair<Tensor, Tensor> h;
+    if (a.is_tensor(1)) {
+      h = histogram(a.tensor(0), a.tensor(1), weight, density);
+    } else {
+      std::optional<std::pair<double, double>> range;
+      if (a.has(2)) {
+        const std::vector<double>& r2 = a[2].to_double_list();
+        EMBER_CHECK(r2.size() == 2, "histogram", "histogram(): range must be a pair (min, max)");
+        range = std::make_pair(r2[0], r2[1]);
+      }
+      h = histogram(a.tensor(0), a.i(1, 100), range, weight, density);
+    }
+    return {h.first, h.second};
+  });
+  r.add("empty_strided", [](A a) -> T {
+    return {empty_strided(a.shape(0), a.shape(1), a.has(2) ? a.dtype(2) : default_dtype())};
+  });
+  r.add("new_empty_strided", [](A a) -> T {
+    return {empty_strided(a.shape(1), a.shape(2), a.has(3) ? a.dtype(3) : a.tensor(0).dtype())};
+  });
+  // Tensor.sum_to_size(*size) or (size)
+  r.add("sum_to_size", [](A a) -> T {
+    Shape size;
+    if (a.size() == 2 && a[1].is_int_list()) {
+      size = a.shape(1);
+    } else {
+      for (size_t i = 1; i < a.size(); ++i) size.push_back(a.i(i));
+    }
+    return {sum_to_size(a.tensor(0), size)};
   });
 }
 
