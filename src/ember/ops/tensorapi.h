@@ -53,7 +53,9 @@ Tensor narrow_copy(const Tensor& t, int64_t dim, int64_t start, int64_t length);
 // A view's values in new memory (clone's layout rule: dense views keep their strides).
 Tensor copy_of_view(const Tensor& view);
 
-// ---------------------------------------------------------------- statistics and distances (ops/stats_api.cpp)
+// ---------------------------------------------------------------- statistics and distances (ops/stats_api.cpp),
+// constructors (ops/construct_api.cpp), integration (ops/integrate_api.cpp), histograms
+// (ops/histogram_api.cpp), windows (ops/window_api.cpp)
 Tensor dist(const Tensor& a, const Tensor& b, const Scalar& p = 2);  // p-norm of a - b
 // Covariance of the rows (variables) over the columns (observations) of a 1-D or 2-D input.
 Tensor cov(const Tensor& t, int64_t correction = 1, const std::optional<Tensor>& fweights = std::nullopt,
