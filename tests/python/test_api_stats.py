@@ -425,3 +425,22 @@ def test_histogramdd():
                 lambda L, t: L.histogramdd(t, bins=2, weight=L.ones(4)),
                 lambda L, t: L.histogramdd(t, bins=2, range=[1.0, 0.0, 0.0, 1.0])):
         raises_like(lambda: bad(ember, x[0]), lambda: bad(torch, x[1]))
+
+
+def test_double_backward():
+    # derivatives are written with ember ops, so second derivatives work (float64 gradgradcheck)
+    gg = ember.autograd.gradgradcheck
+    x = ember.rand(30, 3, dtype=ember.float64, requires_grad=True)  # > 25 rows: cdist's matrix-product form
+    y = ember.rand(4, 3, dtype=ember.float64, requires_grad=True)
+    a = ember.rand(3, 5, dtype=ember.float64, requires_grad=True)
+    b = ember.rand(3, 5, dtype=ember.float64, requires_grad=True)
+    u = ember.rand(3, dtype=ember.float64, requires_grad=True)
+    v = ember.rand(5, dtype=ember.float64, requires_grad=True)
+    coords = ember.tensor([0.0, 1, 3, 4, 7], dtype=ember.float64)
+    assert gg(lambda s, t: ember.cdist(s, t), (x, y))
+    assert gg(lambda t: ember.cov(t), (a,))
+    assert gg(lambda t: ember.corrcoef(t), (a,))
+    assert gg(lambda s, t: ember.cosine_similarity(s, t), (a, b))
+    assert gg(lambda t: ember.pdist(t), (a,))
+    assert gg(lambda t: ember.cumulative_trapezoid(t, coords), (a,))
+    assert gg(lambda m, p, q: ember.addr(m, p, q, beta=0.5, alpha=2), (a, u, v))
