@@ -20,6 +20,13 @@ TensorList tensor_args(const py::args& args) {
   return args.cast<TensorList>();
 }
 
+// torch's UserWarning when cov (or corrcoef) has no degrees of freedom left: it then divides by zero
+void warn_degrees_of_freedom(const Tensor& t, int64_t correction, const std::optional<Tensor>& fw,
+                             const std::optional<Tensor>& aw) {
+  if (cov_degrees_of_freedom(t, correction, fw, aw) > 0) return;
+  if (PyErr_WarnEx(PyExc_UserWarning, "cov(): degrees of freedom is <= 0", 1) < 0) throw py::error_already_set();
+}
+
 py::object named_pair(const char* type, const std::pair<Tensor, Tensor>& p) {
   return py::module_::import("ember.return_types").attr(type)(p.first, p.second);
 }
@@ -30,9 +37,13 @@ EMBER_BINDINGS(tensorapi_stats, 50) {
   def_both(m, "dist", [](const Tensor& a, const Tensor& b, const Scalar& p) { return dist(a, b, p); }, py::arg("other"),
            py::arg("p") = 2);
   def_both(m, "cov", [](const Tensor& t, int64_t correction, std::optional<Tensor> fw, std::optional<Tensor> aw) {
+    warn_degrees_of_freedom(t, correction, fw, aw);
     return cov(t, correction, fw, aw);
   }, py::kw_only(), py::arg("correction") = 1, py::arg("fweights") = py::none(), py::arg("aweights") = py::none());
-  def_both(m, "corrcoef", [](const Tensor& t) { return corrcoef(t); });
+  def_both(m, "corrcoef", [](const Tensor& t) {
+    if (t.dim() <= 2 && t.dtype() != Dtype::Bool) warn_degrees_of_freedom(t, 1, std::nullopt, std::nullopt);
+    return corrcoef(t);
+  });
   def_both(m, "renorm", [](const Tensor& t, const Scalar& p, int64_t dim, const Scalar& maxnorm) {
     return renorm(t, p, dim, maxnorm);
   }, py::arg("p"), py::arg("dim"), py::arg("maxnorm"));

@@ -444,3 +444,23 @@ def test_double_backward():
     assert gg(lambda t: ember.pdist(t), (a,))
     assert gg(lambda t: ember.cumulative_trapezoid(t, coords), (a,))
     assert gg(lambda m, p, q: ember.addr(m, p, q, beta=0.5, alpha=2), (a, u, v))
+
+
+def test_cov_degrees_of_freedom_warning():
+    cases = [lambda L: L.cov(L.ones(2, 1)), lambda L: L.cov(L.ones(2, 3), correction=3),
+             lambda L: L.cov(L.ones(2, 3), correction=2), lambda L: L.corrcoef(L.ones(3, 1)),
+             lambda L: L.cov(L.ones(2, 3), correction=1, aweights=L.tensor([1.0, 0.0, 0.0])),
+             lambda L: L.cov(L.ones(2, 3), fweights=L.tensor([1, 1, 0]), correction=2)]
+    warned = 0
+    for k, case in enumerate(cases):
+        with warnings.catch_warnings(record=True) as we:
+            warnings.simplefilter("always")
+            case(ember)
+        with warnings.catch_warnings(record=True) as wt:
+            warnings.simplefilter("always")
+            case(torch)
+        got = [str(w.message) for w in we if "degrees of freedom" in str(w.message)]
+        want = [str(w.message) for w in wt if "degrees of freedom" in str(w.message)]
+        assert len(got) == len(want), (k, got, want)
+        warned += len(want)
+    assert warned >= 3  # the cases above that run out of degrees of freedom

@@ -31,32 +31,55 @@ void check_weights(const Tensor& w, const char* name, int64_t observations, bool
 }
 }  // namespace
 
-Tensor cov(const Tensor& t, int64_t correction, const std::optional<Tensor>& fweights, const std::optional<Tensor>& aweights) {
+namespace {
+
+// The pieces of cov that follow its checks: the input as (variables, observations), the
+// combined weights (undefined when none) and their sum, and the divisor.
+struct CovSetup {
+  Tensor in, w, w_sum, norm_factor;
+};
+
+CovSetup cov_setup(const Tensor& t, int64_t correction, const std::optional<Tensor>& fweights,
+                   const std::optional<Tensor>& aweights) {
   EMBER_CHECK(t.dim() <= 2, "", "cov(): expected input to have two or fewer dimensions but got an input with ", t.dim(),
               " dimensions");
   EMBER_CHECK(t.dtype() != Dtype::Bool, "", "cov(): bool dtype is not supported for input");
-  Tensor in = t.dim() < 2 ? reshape(t, {1, -1}) : t;  // (variables, observations)
-  const int64_t n = in.size(1);
-  Tensor w;  // the product of frequency and importance weights
+  CovSetup c;
+  c.in = t.dim() < 2 ? reshape(t, {1, -1}) : t;
+  const int64_t n = c.in.size(1);
   if (fweights) {
     check_weights(*fweights, "fweights", n, true);
-    w = *fweights;
+    c.w = *fweights;
   }
   if (aweights) {
     check_weights(*aweights, "aweights", n, false);
-    w = w.defined() ? mul(w, *aweights) : *aweights;
+    c.w = c.w.defined() ? mul(c.w, *aweights) : *aweights;
   }
-  Tensor w_sum = w.defined() ? sum(w) : scalar_tensor(Scalar(n), Dtype::Int64);
-  EMBER_CHECK(!w.defined() || detach(w_sum).item().to_double() != 0, "", "cov(): weights sum to zero, can't be normalized");
-  Tensor avg = div(sum(w.defined() ? mul(in, w) : in, {1}), w_sum);
-  Tensor norm_factor = w.defined() && aweights && correction != 0
-                           ? sub(w_sum, div(mul(S(correction), sum(mul(w, *aweights))), w_sum))
-                           : sub(w_sum, S(correction));
-  // no degrees of freedom left: torch divides by zero (and warns)
-  if (detach(norm_factor).item().to_double() <= 0) norm_factor = zeros_like(norm_factor);
-  Tensor centered = sub(in, unsqueeze(avg, 1));
-  Tensor c = mm(centered, ember::t(w.defined() ? mul(centered, w) : centered));
-  return squeeze(div(c, norm_factor));
+  c.w_sum = c.w.defined() ? sum(c.w) : scalar_tensor(Scalar(n), Dtype::Int64);
+  EMBER_CHECK(!c.w.defined() || detach(c.w_sum).item().to_double() != 0, "",
+              "cov(): weights sum to zero, can't be normalized");
+  c.norm_factor = c.w.defined() && aweights && correction != 0
+                      ? sub(c.w_sum, div(mul(S(correction), sum(mul(c.w, *aweights))), c.w_sum))
+                      : sub(c.w_sum, S(correction));
+  return c;
+}
+
+}  // namespace
+
+double cov_degrees_of_freedom(const Tensor& t, int64_t correction, const std::optional<Tensor>& fweights,
+                              const std::optional<Tensor>& aweights) {
+  autograd::NoGradGuard guard;
+  return cov_setup(t, correction, fweights, aweights).norm_factor.item().to_double();
+}
+
+Tensor cov(const Tensor& t, int64_t correction, const std::optional<Tensor>& fweights, const std::optional<Tensor>& aweights) {
+  CovSetup c = cov_setup(t, correction, fweights, aweights);
+  Tensor avg = div(sum(c.w.defined() ? mul(c.in, c.w) : c.in, {1}), c.w_sum);
+  // no degrees of freedom left: torch divides by zero (the bindings warn, as torch does)
+  Tensor norm_factor = detach(c.norm_factor).item().to_double() <= 0 ? zeros_like(c.norm_factor) : c.norm_factor;
+  Tensor centered = sub(c.in, unsqueeze(avg, 1));
+  Tensor prod = mm(centered, ember::t(c.w.defined() ? mul(centered, c.w) : centered));
+  return squeeze(div(prod, norm_factor));
 }
 
 Tensor corrcoef(const Tensor& t) {

@@ -61,6 +61,9 @@ Tensor dist(const Tensor& a, const Tensor& b, const Scalar& p = 2);  // p-norm o
 Tensor cov(const Tensor& t, int64_t correction = 1, const std::optional<Tensor>& fweights = std::nullopt,
            const std::optional<Tensor>& aweights = std::nullopt);
 Tensor corrcoef(const Tensor& t);
+// The divisor cov uses (observations or weight sums less the correction); torch warns when it is <= 0.
+double cov_degrees_of_freedom(const Tensor& t, int64_t correction = 1, const std::optional<Tensor>& fweights = std::nullopt,
+                              const std::optional<Tensor>& aweights = std::nullopt);
 // Sub-tensors along dim whose p-norm exceeds maxnorm are scaled to norm maxnorm.
 Tensor renorm(const Tensor& t, const Scalar& p, int64_t dim, const Scalar& maxnorm);
 Tensor& renorm_(Tensor& self, const Scalar& p, int64_t dim, const Scalar& maxnorm);
