@@ -77,6 +77,8 @@ EMBER_BINDINGS(tensorapi_elementwise, 50) {
   def_both(m, "is_nonzero", [](const Tensor& t) { return is_nonzero(t); });
   def_both(m, "is_same_size", [](const Tensor& a, const Tensor& b) { return a.sizes() == b.sizes(); }, py::arg("other"));
   m.def("is_signed", [](const Tensor& t) { return is_signed(t.dtype()); }, py::arg("input"));
+  // an inference tensor is one whose memory was made in inference mode (views share it)
+  def_both(m, "is_inference", [](const Tensor& t) { return t.storage()->inference(); });
   def_both(m, "is_conj", [](const Tensor&) { return false; });
   def_both(m, "is_neg", [](const Tensor&) { return false; });
   def_both(m, "resolve_conj", [](const Tensor& t) { return t; });

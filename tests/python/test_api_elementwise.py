@@ -298,3 +298,25 @@ def test_predicates():
         assert getattr(ember, name)(x) is False and getattr(x, name)() is False
     for name in ("resolve_conj", "resolve_neg"):
         assert getattr(ember, name)(x) is x and getattr(x, name)() is x
+
+
+def test_is_inference():
+    # an inference tensor is one made in inference mode; views share the answer of their base
+    import numpy as np_
+
+    for lib in (ember, torch):
+        n = lib.ones(3)
+        with lib.inference_mode():
+            a = lib.ones(3)
+            v = n[1:]
+            f = lib.from_numpy(np_.ones(2))
+            t = lib.tensor([1.0, 2.0])
+            d = n.detach()
+            c = n * 2
+            n.add_(1)
+            with lib.inference_mode(False):
+                b = lib.ones(2)
+        got = [a.is_inference(), a[1:].is_inference(), v.is_inference(), f.is_inference(), t.is_inference(),
+               d.is_inference(), c.is_inference(), n.is_inference(), b.is_inference(), a.clone().is_inference(),
+               lib.is_inference(a), lib.is_inference(n)]
+        assert got == [True, True, False, True, True, False, True, False, False, False, True, False], (lib.__name__, got)

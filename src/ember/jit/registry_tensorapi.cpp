@@ -141,7 +141,7 @@ void register_tensorapi_ops(Registry& r) {
   // real tensors are their own real part and conjugate; predicates read values
   for (const char* name : {"real", "conj", "conj_physical", "conj_physical_", "resolve_conj", "resolve_neg"})
     r.add(name, nullptr, kPassthrough);
-  for (const char* name : {"is_nonzero", "is_same_size", "is_signed", "is_conj", "is_neg"}) r.add(name, nullptr, kReadsValue);
+  for (const char* name : {"is_nonzero", "is_same_size", "is_signed", "is_conj", "is_neg", "is_inference"}) r.add(name, nullptr, kReadsValue);
 
   // ---- copies of views
   r.add("view_copy", [](A a) -> T {
