@@ -30,11 +30,13 @@ OUT_FUNCTIONS = (
     "mean median min minimum mm mode msort mul multiply mv nan_to_num nanmean nanmedian ne neg negative nonzero "
     "norm not_equal ones outer pow quantile rad2deg reciprocal remainder round row_stack rsqrt searchsorted sgn "
     "sigmoid sign signbit sin sinc sinh sort sqrt square stack std sub subtract take_along_dim tan tanh topk tril "
-    "triu trunc var vdot vstack xlogy zeros sum prod nansum argmax argmin take where"
+    "triu trunc var vdot vstack xlogy zeros sum prod nansum argmax argmin take where "
+    "copysign heaviside gcd lcm ldexp frexp nextafter index_reduce narrow_copy renorm range addr histogram angle "
+    "conj_physical nanquantile"
 ).split()
 
 # Creation functions: without dtype=, the result takes out's dtype.
-_CREATION = {"arange", "empty", "eye", "full", "linspace", "logspace", "ones", "zeros"}
+_CREATION = {"arange", "empty", "eye", "full", "linspace", "logspace", "ones", "zeros", "range"}
 
 def _write(name, result, out):
     if not isinstance(out, _C._TensorBase):

@@ -36,3 +36,6 @@ for _name, _fields in (
     _define(_name, _fields)
 del _fields
 del _name
+_define("frexp", ("mantissa", "exponent"))
+_define("histogram", ("hist", "bin_edges"))
+_define("histogramdd", ("hist", "bin_edges"))

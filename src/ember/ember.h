@@ -13,6 +13,7 @@
 #include "ember/nn/modules.h"
 #include "ember/ops/ops.h"
 #include "ember/ops/tensor_index.h"
+#include "ember/ops/tensorapi.h"
 #include "ember/optim/optimizer.h"
 #include "ember/serialize/pt_file.h"
 #include "ember/serialize/safetensors.h"

@@ -5,6 +5,7 @@
 
 #include "ember/autograd/function.h"
 #include "ember/autograd/hooks.h"
+#include "ember/core/storage.h"
 #include "ember/ops/elementwise_util.h"
 #include "ember/ops/ops.h"
 
@@ -23,7 +24,10 @@ std::atomic<uint64_t> g_sequence{0};
 bool grad_enabled() { return t_grad_enabled; }
 void set_grad_enabled(bool on) { t_grad_enabled = on; }
 bool inference_mode_enabled() { return t_inference; }
-void set_inference_mode(bool on) { t_inference = on; }
+void set_inference_mode(bool on) {
+  t_inference = on;
+  set_inference_allocation(on);  // tensors made from now on are inference tensors
+}
 bool anomaly_enabled() { return g_anomaly.load(std::memory_order_relaxed); }
 void set_anomaly_enabled(bool on, bool check_nan) {
   g_anomaly = on;

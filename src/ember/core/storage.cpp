@@ -7,12 +7,19 @@
 
 namespace ember {
 
+namespace {
+thread_local bool t_inference_allocation = false;
+}  // namespace
+
+void set_inference_allocation(bool on) { t_inference_allocation = on; }
+
 Ref<Storage> Storage::allocate(size_t nbytes, Device device) {
   check_device_available(device, "allocate");
   Ref<Storage> s(new Storage());
   s->data_ = cpu_allocator::allocate(nbytes);
   s->nbytes_ = nbytes;
   s->device_ = device;
+  s->inference_ = t_inference_allocation;
   return s;
 }
 
@@ -22,6 +29,7 @@ Ref<Storage> Storage::wrap(void* data, size_t nbytes, std::function<void()> dele
   s->nbytes_ = nbytes;
   s->device_ = device;
   s->deleter_ = deleter ? std::move(deleter) : [] {};
+  s->inference_ = t_inference_allocation;
   return s;
 }
 

@@ -25,6 +25,9 @@ class Storage : public RefCounted {
   Device device() const { return device_; }
   bool owned() const { return !deleter_; }
 
+  // Made while inference mode was on: the storage of inference tensors (Tensor.is_inference).
+  bool inference() const { return inference_; }
+
   uint32_t version() const { return version_.load(std::memory_order_relaxed); }
   void bump_version() { version_.fetch_add(1, std::memory_order_relaxed); }
   // Grows owned memory to at least nbytes, keeping the contents (Tensor.resize_);
@@ -38,6 +41,11 @@ class Storage : public RefCounted {
   Device device_;
   std::function<void()> deleter_;
   std::atomic<uint32_t> version_{0};
+  bool inference_ = false;
 };
+
+// Whether storage made on this thread belongs to inference tensors; autograd's
+// inference-mode switch sets it.
+void set_inference_allocation(bool on);
 
 }  // namespace ember

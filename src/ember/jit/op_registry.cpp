@@ -98,6 +98,7 @@ const Registry& registry() {
     register_misc_ops(*reg);
     register_rnn_ops(*reg);
     register_linalg_ops(*reg);
+    register_tensorapi_ops(*reg);
     return reg;
   }();
   return *r;

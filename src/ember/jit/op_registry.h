@@ -110,5 +110,6 @@ void register_nn_ops(Registry& r);
 void register_misc_ops(Registry& r);
 void register_rnn_ops(Registry& r);  // rnn_layer.cpp
 void register_linalg_ops(Registry& r);  // registry_linalg.cpp
+void register_tensorapi_ops(Registry& r);  // registry_tensorapi.cpp
 
 }  // namespace ember::jit

@@ -5,6 +5,7 @@
 #include "ember/autograd/grad_mode.h"
 #include "ember/autograd/meta.h"
 #include "ember/ops/ops.h"
+#include "ember/ops/tensorapi.h"
 
 namespace ember {
 
@@ -40,6 +41,9 @@ Tensor& squeeze_(Tensor& t, const Dims& dims) { return take_geometry(t, squeeze(
 Tensor& unsqueeze_(Tensor& t, int64_t dim) { return take_geometry(t, unsqueeze(t, dim), "unsqueeze_"); }
 Tensor& transpose_(Tensor& t, int64_t d0, int64_t d1) { return take_geometry(t, transpose(t, d0, d1), "transpose_"); }
 Tensor& t_(Tensor& x) { return take_geometry(x, t(x), "t_"); }
+Tensor& as_strided_(Tensor& t, const Shape& size, const Shape& stride, std::optional<int64_t> storage_offset) {
+  return take_geometry(t, as_strided(t, size, stride, storage_offset), "as_strided_");
+}
 
 Tensor& resize_(Tensor& self, const Shape& size) {
   for (int64_t s : size)

@@ -1,4 +1,4 @@
-// Statistics: variance and standard deviation, norms, median, mode, quantile.
+// Statistics: variance and standard deviation, norms, median, mode, quantile and nanquantile.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -7,6 +7,7 @@
 #include "ember/ops/cpu/kernels.h"
 #include "ember/ops/linalg_util.h"  // svd_matrix_norm
 #include "ember/ops/reduce_common.h"
+#include "ember/ops/tensorapi.h"
 
 namespace ember {
 
@@ -287,7 +288,11 @@ std::pair<Tensor, Tensor> mode(const Tensor& t, int64_t dim, bool keepdim) {
 // torch's algorithm: sort each line, turn q into fractional ranks (the last
 // rank when the line holds a NaN), and interpolate between the neighbours. The
 // sorted values are taken from the input by index, so gradients reach it.
-Tensor quantile(const Tensor& t, const Tensor& q, std::optional<int64_t> dim, bool keepdim, const std::string& interpolation) {
+namespace {
+// ignore_nan (nanquantile): ranks count only a line's non-NaN values (NaNs sort last); an
+// all-NaN line gives NaN. Otherwise a line holding a NaN gives NaN.
+Tensor quantile_impl(const Tensor& t, const Tensor& q, std::optional<int64_t> dim, bool keepdim,
+                     const std::string& interpolation, bool ignore_nan) {
   const bool linear = interpolation == "linear", lower = interpolation == "lower", higher = interpolation == "higher",
              midpoint = interpolation == "midpoint", nearest = interpolation == "nearest";
   EMBER_CHECK(linear || lower || higher || midpoint || nearest, "",
@@ -338,7 +343,11 @@ Tensor quantile(const Tensor& t, const Tensor& q, std::optional<int64_t> dim, bo
         for (int64_t j = 0; j < nq; ++j)
           for (int64_t i = 0; i < inner; ++i) {
             const bool has_nan = std::isnan(sv[(o * n + n - 1) * inner + i]);
-            T rank = has_nan ? T(n - 1) : T(qv[size_t(j)]) * T(n - 1);  // in the input's dtype, like torch
+            int64_t valid = n;
+            if (ignore_nan)
+              while (valid > 0 && std::isnan(sv[(o * n + valid - 1) * inner + i])) --valid;
+            const bool pinned = ignore_nan ? valid == 0 : has_nan;
+            T rank = pinned ? T(n - 1) : T(qv[size_t(j)]) * T(valid - 1);  // in the input's dtype, like torch
             if (lower) rank = std::floor(rank);
             else if (higher) rank = std::ceil(rank);
             else if (nearest) rank = std::nearbyint(rank);
@@ -366,6 +375,15 @@ Tensor quantile(const Tensor& t, const Tensor& q, std::optional<int64_t> dim, bo
     out_shape.resize(out_shape.size() + size_t(t.dim()), 1);
   }
   return reshape_alias(result, out_shape);
+}
+}  // namespace
+
+Tensor quantile(const Tensor& t, const Tensor& q, std::optional<int64_t> dim, bool keepdim, const std::string& interpolation) {
+  return quantile_impl(t, q, dim, keepdim, interpolation, false);
+}
+Tensor nanquantile(const Tensor& t, const Tensor& q, std::optional<int64_t> dim, bool keepdim,
+                   const std::string& interpolation) {
+  return quantile_impl(t, q, dim, keepdim, interpolation, true);
 }
 
 }  // namespace ember
