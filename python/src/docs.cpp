@@ -56,6 +56,7 @@ constexpr Doc kDocs[] = {
     {"addr_", "In-place version of addr: writes the result into self and returns self."},
     {"adjoint", "View with the last two dims swapped (the conjugate transpose, which for real dtypes is the"
      " transpose)."},
+    {"alias_copy", "Copy of the tensor with the same values, shape and dtype (torch's out-of-place alias)."},
     {"all", "Tests whether every element (along dim, if given) is nonzero; the result is bool (uint8 for uint8"
      " input)."},
     {"allclose", "Returns True if every pair of elements satisfies |input - other| <= atol + rtol * |other|"
@@ -65,6 +66,7 @@ constexpr Doc kDocs[] = {
     {"amax", "Maximum over the given dims (all dims by default); ties share the gradient evenly."},
     {"amin", "Minimum over the given dims (all dims by default); ties share the gradient evenly."},
     {"aminmax", "Returns the named tuple (min, max) over all elements, or along dim if given."},
+    {"angle", "Angle of each element in radians: 0 for non-negative reals, pi for negatives, NaN stays NaN."},
     {"any", "Tests whether any element (along dim, if given) is nonzero; the result is bool (uint8 for uint8"
      " input)."},
     {"arange", "Values from start (default 0) up to but excluding end, spaced by step; int64 when all arguments are"
@@ -89,6 +91,8 @@ constexpr Doc kDocs[] = {
     {"argwhere", "Indices of the nonzero elements as an int64 tensor of shape (count, input.dim())."},
     {"as_strided", "View of input's storage with the given size, stride and storage offset (the input's own offset by"
      " default)."},
+    {"as_strided_", "In place: gives self the given sizes, strides and storage offset over its own storage."},
+    {"as_strided_copy", "Copy of the as_strided view with the given sizes, strides and storage offset."},
     {"as_strided_scatter", "Copy of input with src written into the elements that as_strided(input, size, stride,"
      " storage_offset) would view."},
     {"as_tensor", "Converts data to a tensor, sharing memory with a tensor or NumPy array when dtype and device allow"
@@ -163,7 +167,9 @@ constexpr Doc kDocs[] = {
     {"ceil_", "In-place version of ceil: writes the result into self and returns self."},
     {"celu", "Continuously differentiable ELU: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), alpha 1 by"
      " default."},
+    {"celu_", "In-place celu: max(0, x) + min(0, alpha * (exp(x / alpha) - 1)), written into input."},
     {"char", "Returns the tensor converted to int8 (self if it already is)."},
+    {"cholesky", "Cholesky factor of a symmetric positive-definite matrix (lower by default, upper=True for U)."},
     {"cholesky_inverse", "Inverse of a symmetric positive-definite matrix given its Cholesky factor (lower by"
      " default)."},
     {"cholesky_solve", "Solves A X = B given the Cholesky factor of A (lower by default)."},
@@ -185,6 +191,9 @@ constexpr Doc kDocs[] = {
      " replacement."},
     {"concat", "Alias of cat: concatenates tensors along an existing dim (default 0)."},
     {"concatenate", "Alias of cat: concatenates tensors along an existing dim (default 0)."},
+    {"conj", "Complex conjugate; for ember's real dtypes the tensor itself."},
+    {"conj_physical", "Complex conjugate as a new tensor; for real dtypes a copy of the values."},
+    {"conj_physical_", "In-place complex conjugate; for real dtypes leaves self unchanged and returns it."},
     {"contiguous", "Returns self if it is already contiguous, else a contiguous copy."},
     {"conv1d", "1-D convolution (cross-correlation) of an (N, C, L) or (C, L) input with weight, plus optional bias;"
      " padding may be a number, 'valid' or 'same'."},
@@ -235,6 +244,7 @@ constexpr Doc kDocs[] = {
     {"det", "Determinant of each square matrix in the last two dims."},
     {"detach", "New tensor sharing input's storage but cut from the autograd graph (requires_grad False)."},
     {"detach_", "Cuts self from the autograd graph in place, making it a leaf that does not require grad."},
+    {"detach_copy", "Copy of the tensor detached from the autograd graph."},
     {"device", "Device the tensor is on (always cpu in ember)."},
     {"diag", "From a 1-D tensor, a square matrix with it on the given diagonal; from a 2-D tensor, its given diagonal"
      " as 1-D."},
@@ -243,6 +253,7 @@ constexpr Doc kDocs[] = {
     {"diagflat", "Square matrix with the flattened input on the given diagonal (default 0)."},
     {"diagonal", "View of the diagonal at offset (default 0) of the plane dim1, dim2 (0 and 1 by default), appended"
      " as the last dim."},
+    {"diagonal_copy", "Copy of the diagonal view (offset, dim1, dim2 as in diagonal)."},
     {"diagonal_scatter", "Copy of input with src written into the diagonal that diagonal(input, offset, dim1, dim2)"
      " would view."},
     {"diff", "Computes the n-th forward difference (n=1 by default) along dim (default -1), with optional prepend and"
@@ -264,6 +275,8 @@ constexpr Doc kDocs[] = {
     {"dsplit", "Splits a tensor of 3 or more dims along dim 2 into sections or at the given indices."},
     {"dstack", "Stacks tensors depth-wise: makes each at least 3-D, then concatenates along dim 2."},
     {"dtype", "Element type of the tensor."},
+    {"eig", "Eigenvalues and eigenvectors of a general matrix; not supported yet (the results are complex)."},
+    {"eigvals", "Eigenvalues of a general matrix; not supported yet (the results are complex)."},
     {"einsum", "Sums products of operands over the indices a subscript equation such as 'ij,jk->ik' names."},
     {"element_size", "Size in bytes of one element of the tensor's dtype."},
     {"elu", "Exponential linear unit: x for x > 0, else alpha * (exp(x) - 1) (alpha 1 by default)."},
@@ -292,6 +305,7 @@ constexpr Doc kDocs[] = {
     {"expand", "View with size-1 dims broadcast to the given sizes (-1 keeps a dim's size); new leading dims may be"
      " added."},
     {"expand_as", "View of self expanded to other's shape."},
+    {"expand_copy", "Copy of the expand view: size-1 dims repeated to the given sizes."},
     {"expm1", "Computes exp(x) - 1 of each element, accurate near zero."},
     {"expm1_", "In-place version of expm1: writes the result into self and returns self."},
     {"exponential_", "Fills self in place with samples of an exponential distribution of rate lambd (default 1)."},
@@ -300,7 +314,10 @@ constexpr Doc kDocs[] = {
      " saturation value with probability p."},
     {"feature_dropout", "Dropout of whole channels: in training, zeroes entire feature maps with probability p and"
      " scales the rest by 1/(1-p)."},
+    {"fill", "New tensor shaped like input with every element set to value."},
     {"fill_", "Fills self in place with value (a number or a 0-d tensor) and returns self."},
+    {"fill_diagonal_", "Fills the main diagonal of a (tall) matrix or equal-sized nd tensor with value, in place;"
+     " wrap=True continues below."},
     {"fix", "Alias of trunc: rounds each element toward zero."},
     {"fix_", "In-place version of fix: writes the result into self and returns self."},
     {"flatten", "Flattens dims start_dim through end_dim (all dims by default) into one, as a view when possible."},
@@ -335,6 +352,7 @@ constexpr Doc kDocs[] = {
      " approximate='tanh'."},
     {"geometric_", "Fills self in place with samples of a geometric distribution of success probability p (counts"
      " from 1)."},
+    {"geqrf", "QR factorization in LAPACK's compact form: (a, tau) holding R and the Householder reflectors."},
     {"ger", "Alias of outer: outer product of two 1-D tensors."},
     {"get_default_dtype", "Returns the floating dtype that factories and Python floats produce (float32 unless"
      " changed)."},
@@ -345,8 +363,12 @@ constexpr Doc kDocs[] = {
     {"glu", "Gated linear unit: splits dim (default -1) in two halves a and b and returns a * sigmoid(b)."},
     {"grad", "Gradient accumulated into this tensor by backward, or None."},
     {"grad_fn", "Autograd node that produced this tensor, or None for a leaf."},
+    {"gradient", "Estimates derivatives along each dim by central differences (one-sided at the edges, edge_order 1"
+     " or 2)."},
     {"greater", "Alias of gt: elementwise input > other."},
+    {"greater_", "In-place greater (alias of gt_): self becomes 1 where self > other, else 0."},
     {"greater_equal", "Alias of ge: elementwise input >= other."},
+    {"greater_equal_", "In-place greater_equal (alias of ge_): self becomes 1 where self >= other, else 0."},
     {"group_norm", "Splits the channels into num_groups groups and normalizes each over its channels and spatial"
      " dims, then applies optional weight and bias (eps=1e-05)."},
     {"gt", "Elementwise input > other with broadcasting, as a bool tensor."},
@@ -367,11 +389,14 @@ constexpr Doc kDocs[] = {
      " default to the data's range."},
     {"histogram", "Histogram of input with the given bins (a count or the edges), returned as (hist, bin_edges),"
      " optionally weighted or as a density."},
+    {"histogramdd", "Histogram of the rows of a (N, D) input over D dims: returns (hist, bin_edges) with bins, range,"
+     " weight, density."},
     {"hsplit", "Splits input along dim 1 (dim 0 for 1-D) into sections or at the given indices."},
     {"hstack", "Concatenates tensors along dim 1 (dim 0 for 1-D tensors)."},
     {"hypot", "Computes sqrt(input**2 + other**2) elementwise without overflow in the squares."},
     {"hypot_", "In-place version of hypot: writes the result into self and returns self."},
     {"im2col", "Extracts sliding kernel_size windows of an image batch into columns, (N, C * prod(kernel_size), L)."},
+    {"imag", "Imaginary part; ember has no complex dtypes, so this raises like torch does for real tensors."},
     {"index_add", "Copy of input with alpha * source added at the positions index selects along dim (duplicates"
      " accumulate)."},
     {"index_add_", "In-place version of index_add: writes the result into self and returns self."},
@@ -447,7 +472,9 @@ constexpr Doc kDocs[] = {
     {"lerp", "Linear interpolation input + weight * (end - input), elementwise."},
     {"lerp_", "In-place version of lerp: writes the result into self and returns self."},
     {"less", "Alias of lt: elementwise input < other."},
+    {"less_", "In-place less (alias of lt_): self becomes 1 where self < other, else 0."},
     {"less_equal", "Alias of le: elementwise input <= other."},
+    {"less_equal_", "In-place less_equal (alias of le_): self becomes 1 where self <= other, else 0."},
     {"lgamma", "Natural log of the absolute value of the gamma function of each element."},
     {"lgamma_", "In-place version of lgamma: writes the result into self and returns self."},
     {"linalg_cholesky", "Cholesky factor L (lower by default) of each symmetric positive-definite matrix, with A = L"
@@ -458,8 +485,10 @@ constexpr Doc kDocs[] = {
     {"linalg_cross", "Cross product of 3-vectors along dim (default -1), broadcasting the other dims."},
     {"linalg_det", "Determinant of each square matrix in the last two dims."},
     {"linalg_diagonal", "View of the diagonal at offset (default 0) of dims dim1 and dim2 (the last two by default)."},
+    {"linalg_eig", "Eigenvalues and eigenvectors of a general matrix; not supported yet (the results are complex)."},
     {"linalg_eigh", "Eigenvalues (ascending) and orthonormal eigenvectors of each symmetric matrix, reading the lower"
      " triangle by default."},
+    {"linalg_eigvals", "Eigenvalues of a general matrix; not supported yet (the results are complex)."},
     {"linalg_eigvalsh", "Eigenvalues, in ascending order, of each symmetric matrix, reading the lower triangle by"
      " default."},
     {"linalg_householder_product", "Product of the Householder reflectors stored in the columns of A with scaling"
@@ -537,6 +566,8 @@ constexpr Doc kDocs[] = {
      " window."},
     {"lt", "Elementwise input < other with broadcasting, as a bool tensor."},
     {"lt_", "In-place lt, keeping self's dtype."},
+    {"lu", "LU factorization with partial pivoting: (LU, pivots) or, with get_infos=True, (LU, pivots, infos)."},
+    {"lu_solve", "Solves A X = B given A's LU factors and pivots (from lu or linalg.lu_factor)."},
     {"lu_unpack", "Unpacks a compact LU factorization (LU, pivots) into (P, L, U)."},
     {"mH", "Conjugate transpose of the last two dims (the transpose for real dtypes)."},
     {"mT", "View with the last two dims swapped."},
@@ -593,6 +624,8 @@ constexpr Doc kDocs[] = {
     {"nan_to_num_", "In-place version of nan_to_num: writes the result into self and returns self."},
     {"nanmean", "Mean over dim (all elements by default) ignoring NaN; needs a floating input."},
     {"nanmedian", "Median ignoring NaN; with dim, the named tuple (values, indices)."},
+    {"nanquantile", "The q-th quantiles along dim (all elements by default) ignoring NaN; interpolation as in"
+     " quantile."},
     {"nansum", "Sum over dim (all by default) treating NaN as zero; integers and bool sum as int64."},
     {"narrow", "View of length elements of input along dim, starting at start."},
     {"narrow_copy", "Copy of length elements of input along dim, starting at start."},
@@ -607,6 +640,7 @@ constexpr Doc kDocs[] = {
     {"negative_", "In-place version of negative: writes the result into self and returns self."},
     {"nelement", "Alias of numel: total number of elements."},
     {"new_empty", "Uninitialized tensor of the given size with self's dtype and device unless given."},
+    {"new_empty_strided", "Uninitialized tensor with the given sizes and strides and self's dtype."},
     {"new_full", "Tensor of the given size filled with fill_value, with self's dtype and device unless given."},
     {"new_ones", "Tensor of ones of the given size, with self's dtype and device unless given."},
     {"new_tensor", "Tensor copied from data, with self's dtype and device unless given."},
@@ -621,12 +655,15 @@ constexpr Doc kDocs[] = {
     {"normal", "Samples of normal distributions with the given mean and std, each a number or a tensor (broadcast)."},
     {"normal_", "Fills self in place with normal samples of mean 0 and std 1 by default."},
     {"not_equal", "Alias of ne: elementwise input != other."},
+    {"not_equal_", "In-place not_equal (alias of ne_): self becomes 1 where self != other, else 0."},
     {"numel", "Total number of elements of input."},
     {"numpy", "NumPy array sharing the tensor's memory; raises if the tensor requires grad."},
     {"one_hot", "One-hot int64 encoding of class indices with a new last dim of num_classes (max index + 1 by"
      " default)."},
     {"ones", "Tensor of ones of the given size (default float dtype unless dtype is given)."},
     {"ones_like", "Tensor of ones shaped like input, with input's dtype unless dtype is given."},
+    {"orgqr", "Explicit Q from geqrf's reflectors (input, tau): the product of the Householder matrices."},
+    {"ormqr", "Multiplies other by the Q of geqrf's reflectors (left/right, transposed or not) without forming Q."},
     {"outer", "Outer product of two 1-D tensors, shape (len(input), len(vec2))."},
     {"output_nr", "Which output of its grad_fn this tensor is."},
     {"pairwise_distance", "The p-norm (p=2) distance between corresponding rows of x1 and x2, with eps added to the"
@@ -634,7 +671,9 @@ constexpr Doc kDocs[] = {
     {"pdist", "The p-norm (p=2) distances between every pair of rows of a 2-D input, as the condensed upper"
      " triangle."},
     {"permute", "View with the dims reordered as given."},
+    {"permute_copy", "Copy of the permute view with dims in the given order."},
     {"pin_memory", "Returns self: ember has no pinned host memory to copy into."},
+    {"pinverse", "Moore-Penrose pseudo-inverse, singular values below rcond (1e-15) times the largest dropped."},
     {"pixel_shuffle", "Rearranges (*, C * r**2, H, W) into (*, C, H * r, W * r) for upscale_factor r."},
     {"pixel_unshuffle", "Rearranges (*, C, H * r, W * r) into (*, C * r**2, H, W) for downscale_factor r."},
     {"poisson", "Samples of Poisson distributions with the rates in input, keeping input's dtype."},
@@ -647,6 +686,7 @@ constexpr Doc kDocs[] = {
     {"promote_types", "Returns the dtype two dtypes promote to in arithmetic."},
     {"put", "Copy of input with source written at the flat indices in index (added with accumulate=True)."},
     {"put_", "In-place version of put: writes the result into self and returns self."},
+    {"qr", "QR decomposition (Q, R); some=True gives the reduced factors, False the complete ones."},
     {"quantile", "The q-th quantiles over dim (all elements by default), interpolating between values ('linear' by"
      " default)."},
     {"rad2deg", "Converts each element from radians to degrees."},
@@ -662,6 +702,7 @@ constexpr Doc kDocs[] = {
     {"randperm", "Random permutation of 0 .. n-1 (int64 unless dtype is given)."},
     {"range", "Values from start to end inclusive spaced by step (deprecated; prefer arange), default float dtype."},
     {"ravel", "Flattened 1-D tensor, a view when input is contiguous."},
+    {"real", "Real part; for ember's real dtypes the tensor itself."},
     {"reciprocal", "Computes 1 / x of each element; integers and bool give the default float dtype."},
     {"reciprocal_", "In-place version of reciprocal: writes the result into self and returns self."},
     {"register_hook", "Registers hook(grad), called with this tensor's gradient during backward (it may return a"
@@ -710,6 +751,7 @@ constexpr Doc kDocs[] = {
      " sorted; int64 (int32 with out_int32=True)."},
     {"seed", "Seeds the default random generator from a non-deterministic source and returns the seed."},
     {"select", "View of input at index along dim, with that dim removed."},
+    {"select_copy", "Copy of the select view: the slice at index along dim, with dim removed."},
     {"select_scatter", "Copy of input with src written into the slice that select(input, dim, index) would view."},
     {"selu", "Scaled ELU with its fixed self-normalizing constants."},
     {"selu_", "In-place version of selu: writes the result into self and returns self."},
@@ -739,6 +781,7 @@ constexpr Doc kDocs[] = {
     {"sinh", "Hyperbolic sine of each element; integers and bool give the default float dtype."},
     {"sinh_", "In-place version of sinh: writes the result into self and returns self."},
     {"size", "Shape of the tensor as an ember.Size, or the size of one dim."},
+    {"slice_copy", "Copy of the slice view along dim from start to end with step."},
     {"slice_scatter", "Copy of input with src written into the slice input[start:end:step] along dim."},
     {"slogdet", "Sign and natural log of the absolute determinant of each square matrix, as (sign, logabsdet)."},
     {"softmax", "Softmax along dim: exponentials normalized to sum to 1; dtype casts the input first."},
@@ -749,13 +792,16 @@ constexpr Doc kDocs[] = {
     {"special_expit", "Alias of sigmoid: logistic function of each element."},
     {"split", "Splits input along dim (default 0) into chunks of split_size_or_sections elements, or of the listed"
      " sizes."},
+    {"split_copy", "Copies of the pieces split gives (equal split_size, or the given sizes) along dim."},
     {"split_with_sizes", "Splits input along dim (default 0) into pieces of the listed sizes."},
+    {"split_with_sizes_copy", "Copies of the pieces of the given sizes along dim."},
     {"sqrt", "Square root of each element; integers and bool give the default float dtype."},
     {"sqrt_", "In-place version of sqrt: writes the result into self and returns self."},
     {"square", "Square of each element; bool becomes int64."},
     {"square_", "In-place version of square: writes the result into self and returns self."},
     {"squeeze", "Removes size-1 dims (all of them, or only the given dims), as a view."},
     {"squeeze_", "In-place squeeze of self's shape."},
+    {"squeeze_copy", "Copy of the squeeze view (all size-1 dims removed, or only dim)."},
     {"stack", "Stacks tensors of equal shape along a new dim (default 0)."},
     {"std", "Standard deviation over dim (all elements by default), with Bessel's correction unless unbiased=False or"
      " correction says otherwise."},
@@ -775,6 +821,7 @@ constexpr Doc kDocs[] = {
     {"swapdims_", "In-place version of swapdims: writes the result into self and returns self."},
     {"t", "Transpose of a tensor of at most 2 dims (0-d and 1-D are returned as they are)."},
     {"t_", "In-place version of t: writes the result into self and returns self."},
+    {"t_copy", "Copy of the transpose of a matrix (0-d and 1-d tensors unchanged)."},
     {"take", "Elements of input at the given indices into its flattened form, shaped like index."},
     {"take_along_dim", "Picks values along dim at the positions in indices (broadcast against input), or from the"
      " flattened input when dim is None."},
@@ -789,6 +836,7 @@ constexpr Doc kDocs[] = {
     {"tensordot", "Contracts the last dims of a with the first dims of b (2 by default), or the dims listed in"
      " dims."},
     {"threshold", "Replaces each element not greater than threshold by value."},
+    {"threshold_", "In-place threshold: elements not greater than threshold become value."},
     {"tile", "Repeats input the given number of times along each dim (missing leading counts are 1)."},
     {"to", "Converts the tensor to the given dtype and/or device (or those of another tensor), returning self when"
      " nothing changes unless copy=True."},
@@ -798,6 +846,7 @@ constexpr Doc kDocs[] = {
     {"trace", "Sum of the main diagonal of a 2-D tensor; integers sum as int64."},
     {"transpose", "View with dims dim0 and dim1 swapped."},
     {"transpose_", "In-place transpose of self's dims dim0 and dim1."},
+    {"transpose_copy", "Copy of the tensor with dims dim0 and dim1 swapped."},
     {"trapezoid", "Integral along dim (default -1) by the trapezoidal rule, with spacing dx (1) or sample points x."},
     {"trapz", "Alias of trapezoid: integral by the trapezoidal rule."},
     {"triangular_solve", "Solves A X = b for a triangular A (upper by default), returned as (solution, A)."},
@@ -815,15 +864,21 @@ constexpr Doc kDocs[] = {
      " it."},
     {"type_as", "Returns self converted to other's dtype."},
     {"unbind", "Removes dim (default 0), returning the slices along it as a tuple of views."},
+    {"unbind_copy", "Copies of the slices along dim, with dim removed."},
     {"unflatten", "Expands dim into several dims of the given sizes (one may be -1)."},
     {"unfold", "View of all slices of length size taken every step along dimension, appended as a new last dim."},
+    {"unfold_copy", "Copy of the unfold view: slices of length size every step along dimension, as a new last dim."},
     {"uniform_", "Fills self in place with samples uniform on [from, to) ([0, 1) by default)."},
     {"unique", "Unique elements (sorted), optionally with the inverse indices and counts, over the flattened input or"
      " along dim."},
     {"unique_consecutive", "Collapses runs of equal consecutive elements, optionally with the inverse indices and"
      " counts."},
+    {"unsafe_chunk", "Splits into chunks along dim like chunk (ember's views are always safe to use)."},
+    {"unsafe_split", "Splits along dim like split (ember's views are always safe to use)."},
+    {"unsafe_split_with_sizes", "Splits into pieces of the given sizes along dim like split_with_sizes."},
     {"unsqueeze", "View with a size-1 dim inserted at dim."},
     {"unsqueeze_", "In-place unsqueeze of self's shape."},
+    {"unsqueeze_copy", "Copy with a size-1 dim inserted at dim."},
     {"vander", "Vandermonde matrix whose columns are decreasing powers of x unless increasing=True (N columns, len(x)"
      " by default)."},
     {"var", "Variance over dim (all elements by default), with Bessel's correction unless unbiased=False or"
@@ -833,6 +888,7 @@ constexpr Doc kDocs[] = {
     {"view", "View of the tensor's storage with a new shape (one dim may be -1), or reinterpreted as another dtype of"
      " the same size."},
     {"view_as", "View of self with other's shape."},
+    {"view_copy", "Copy of the view with the given shape (or dtype)."},
     {"vsplit", "Splits input along dim 0 into sections or at the given indices."},
     {"vstack", "Concatenates tensors along dim 0 after making them at least 2-D."},
     {"where", "Elements of input where condition holds and of other elsewhere; with only condition, the same as"

@@ -59,7 +59,10 @@ PyObject* wrap_as(PyTypeObject* cls, Tensor t) {
 }
 
 PyObject* linalg_error_type() {
-  static PyObject* type = PyErr_NewException("ember._C._LinAlgError", PyExc_RuntimeError, nullptr);
+  static PyObject* type = PyErr_NewExceptionWithDoc(
+      "ember._C._LinAlgError",
+      "Raised by ember.linalg when a matrix is singular or not positive-definite (a RuntimeError, as in torch).",
+      PyExc_RuntimeError, nullptr);
   return type;
 }
 

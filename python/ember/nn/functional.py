@@ -1068,33 +1068,20 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
     Defaults: p=2.0, eps=1e-6, keepdim=False. x1 and x2 broadcast.
     """
-    return (x1 - x2 + eps).norm(p, dim=-1, keepdim=keepdim)
+    return _C.pairwise_distance(x1, x2, p, eps, keepdim)
 
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
-    """Cosine similarity along dim: x1 . x2 / max(||x1|| * ||x2||, eps).
+    """Cosine similarity along dim: (x1 / max(||x1||, eps)) . (x2 / max(||x2||, eps)), as torch 1.13.
 
     Defaults: dim=1, eps=1e-8. x1 and x2 broadcast; dim is removed from the result.
     """
-    w12 = (x1 * x2).sum(dim)
-    n1 = (x1 * x1).sum(dim)
-    n2 = (x2 * x2).sum(dim)
-    return w12 / ((n1 * n2).clamp_min(eps * eps)).sqrt()
+    return _C.cosine_similarity(x1, x2, dim, eps)
 
 
 def pdist(input, p=2):
     """Distances between all pairs of rows i < j of a 2-D input, in row-major order of (i, j)."""
-    if input.dim() != 2:
-        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
-    if p < 0:
-        raise RuntimeError("pdist only supports non-negative p values")
-    n = input.size(0)
-    i = [a for a in range(n) for _ in range(a + 1, n)]
-    j = [b for a in range(n) for b in range(a + 1, n)]
-    if not i:
-        return _C.zeros(0, dtype=input.dtype)
-    diff = input[_C.tensor(i)] - input[_C.tensor(j)]
-    return _C.linalg_vector_norm(diff, float(p), dim=1)
+    return _C.pdist(input, p)
 
 
 # ---------------------------------------------------------------- losses
