@@ -145,3 +145,13 @@ def raises_like(fn_e, fn_t):
         assert isinstance(ee, ttype), f"ember raised {type(ee).__name__}: {ee}; torch raised {ttype.__name__}"
         return ee
     raise AssertionError(f"ember did not raise (torch raised {ttype.__name__})")
+
+
+def check_same(fn_e, fn_t, **kw):
+    """fn_e() and fn_t() give the same result (compared with check), or raise the same exception type."""
+    try:
+        want = fn_t()
+    except Exception:  # noqa: BLE001 - the type is what we compare
+        raises_like(fn_e, fn_t)
+        return
+    check(fn_e(), want, **kw)

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import ember
-from oracle import LAYOUTS, check, check_grads, pair, raises_like
+from oracle import LAYOUTS, check, check_grads, check_same, pair, raises_like
 
 pytestmark = pytest.mark.filterwarnings("ignore:The given NumPy array is not writable")
 
@@ -19,22 +19,6 @@ def both(fn_name, *args, **kw):
     e_args = [a[0] if isinstance(a, tuple) else a for a in args]
     t_args = [a[1] if isinstance(a, tuple) else a for a in args]
     return getattr(ember, fn_name)(*e_args, **kw), getattr(torch, fn_name)(*t_args, **kw)
-
-
-def outcome(fn):
-    try:
-        return fn(), None
-    except Exception as ex:  # noqa: BLE001 - the type is what we compare
-        return None, type(ex)
-
-
-def check_same(fn_e, fn_t, **kw):
-    """Same result, or the same exception type, in both libraries."""
-    rt, et = outcome(fn_t)
-    if et is not None:
-        raises_like(fn_e, fn_t)
-        return
-    check(fn_e(), rt, **kw)
 
 
 # ---------------------------------------------------------------- binary number ops over dtypes and layouts

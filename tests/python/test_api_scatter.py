@@ -6,26 +6,10 @@ import pytest
 import torch
 
 import ember
-from oracle import LAYOUTS, check, check_grads, pair, raises_like
+from oracle import LAYOUTS, check, check_grads, check_same, pair, raises_like
 
 pytestmark = [pytest.mark.filterwarnings("ignore:The given NumPy array is not writable"),
               pytest.mark.filterwarnings("ignore:index_reduce\\(\\) is in beta")]
-
-
-def outcome(fn):
-    try:
-        return fn(), None
-    except Exception as ex:  # noqa: BLE001 - the type is what we compare
-        return None, type(ex)
-
-
-def check_same(fn_e, fn_t, **kw):
-    """Same result, or the same exception type, in both libraries."""
-    rt, et = outcome(fn_t)
-    if et is not None:
-        raises_like(fn_e, fn_t)
-        return
-    check(fn_e(), rt, **kw)
 
 
 def grad_both(fn_name, inputs, args=(), kwargs=None, wrap=None):
