@@ -81,6 +81,16 @@ class Pool {
   // core that OpenBLAS's own threads need for the matrix product that follows.
   static constexpr int kSpins = 1500;
 
+  // Where chunk c of `chunks` starts. With two or more chunks per thread they shrink toward the
+  // end of the job (sizes 2k+1 for k = chunks-1 .. 0, quadratic positions), so the threads run
+  // out of work together: with equal chunks a worker could finish a quarter of a long job early,
+  // spin out its window and fall asleep, and waking it costs the next op ~0.2 ms here.
+  int64_t chunk_start(int64_t n, uint64_t c, uint64_t chunks) const {
+    if (c >= chunks) return begin_ + n;
+    if (chunks < 2 * uint64_t(nthreads_)) return begin_ + n * int64_t(c) / int64_t(chunks);
+    const unsigned __int128 r = chunks - c;
+    return begin_ + n - int64_t(static_cast<unsigned __int128>(n) * r * r / (static_cast<unsigned __int128>(chunks) * chunks));
+  }
   // Runs chunks of job `gen` until none is left (or another job is current).
   void do_chunks(uint64_t gen) {
     for (;;) {
@@ -93,7 +103,7 @@ class Pool {
         if (work_.compare_exchange_weak(w, w + 1, std::memory_order_acq_rel, std::memory_order_acquire)) break;
       }
       int64_t n = end_ - begin_;
-      int64_t b = begin_ + n * int64_t(c) / int64_t(chunks), e = begin_ + n * int64_t(c + 1) / int64_t(chunks);
+      int64_t b = chunk_start(n, c, chunks), e = chunk_start(n, c + 1, chunks);
       try {
         fn_(b, e);
       } catch (...) {
