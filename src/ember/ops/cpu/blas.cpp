@@ -256,13 +256,7 @@ void gemm_batched(Dtype dtype, int64_t batch, int64_t m, int64_t n, int64_t k, c
     run_all(std::max<int64_t>(1, int64_t(32768.0 / std::max(mnk, 1.0))));
   } else if (threads > 1 && !in_parallel_region() && mnk <= kParallelBatchMaxMNK &&
              (batch % threads == 0 || batch >= 4 * threads)) {
-    // BLAS's thread count is global: hold it at 1 while our threads share the batch.
-    static std::mutex mu;
-    std::lock_guard<std::mutex> lock(mu);
-    struct SingleThreadedBlas {
-      SingleThreadedBlas() { openblas_set_num_threads(1); }
-      ~SingleThreadedBlas() { openblas_set_num_threads(get_num_threads()); }
-    } guard;
+    SerialBlasGuard serial;
     run_all(1);
   } else {
     for (int64_t i = 0; i < batch; ++i) one(i);
@@ -301,6 +295,22 @@ void dot(Dtype dtype, int64_t n, const void* x, int64_t incx, const void* y, int
     using T = typename decltype(tag)::type;
     if constexpr (!std::is_same_v<T, bool>) generic_dot<T>(n, x, incx, y, incy, out);
   });
+}
+
+namespace {
+std::mutex& serial_blas_mutex() {
+  static std::mutex mu;
+  return mu;
+}
+}  // namespace
+
+SerialBlasGuard::SerialBlasGuard() {
+  serial_blas_mutex().lock();
+  openblas_set_num_threads(1);
+}
+SerialBlasGuard::~SerialBlasGuard() {
+  openblas_set_num_threads(get_num_threads());
+  serial_blas_mutex().unlock();
 }
 
 }  // namespace ember::cpu

@@ -40,4 +40,16 @@ void gemm_batched(Dtype dtype, int64_t batch, int64_t m, int64_t n, int64_t k, c
 // *out = sum_i x[i * incx] * y[i * incy], `out` a single element of `dtype`.
 void dot(Dtype dtype, int64_t n, const void* x, int64_t incx, const void* y, int64_t incy, void* out);
 
+// While alive, OpenBLAS runs each call on the calling thread, so ember's threads can share a
+// batch of small products (or convolutions) without contending inside BLAS. OpenBLAS's thread
+// count is process-wide: one guard is held at a time (another caller waits) and ember's count
+// is put back at the end.
+class SerialBlasGuard {
+ public:
+  SerialBlasGuard();
+  ~SerialBlasGuard();
+  SerialBlasGuard(const SerialBlasGuard&) = delete;
+  SerialBlasGuard& operator=(const SerialBlasGuard&) = delete;
+};
+
 }  // namespace ember::cpu

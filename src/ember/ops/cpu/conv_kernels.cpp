@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "ember/core/parallel.h"
+#include "ember/ops/cpu/blas.h"
 #include "ember/ops/cpu/conv_kernels.h"
 
-extern "C" void openblas_set_num_threads(int) __attribute__((weak));
 
 namespace ember::cpu {
 
@@ -65,16 +65,10 @@ template <class F> void visit_conv_dtype(Dtype d, F&& f) {
   }
 }
 
-// BLAS runs single-threaded while our own threads split the batch.
-struct BlasSerial {
-  BlasSerial() { if (openblas_set_num_threads) openblas_set_num_threads(1); }
-  ~BlasSerial() { if (openblas_set_num_threads) openblas_set_num_threads(get_num_threads()); }
-};
-
 // Runs body(n0, n1) over [0, n): split over threads when there is enough work.
 template <class F> void run_split(int64_t n, double work, F&& body) {
   if (n >= 2 && get_num_threads() > 1 && !in_parallel_region() && work >= 65536.0) {
-    BlasSerial serial;
+    SerialBlasGuard serial;
     parallel_for(0, n, 1, body);
   } else {
     body(0, n);

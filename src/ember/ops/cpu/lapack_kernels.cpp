@@ -7,10 +7,9 @@
 #include <limits>
 #include <vector>
 
-#include <mutex>
-
 #include "ember/core/error.h"
 #include "ember/core/parallel.h"
+#include "ember/ops/cpu/blas.h"
 #include "ember/ops/cpu/lapack.h"
 
 namespace ember::cpu {
@@ -83,12 +82,7 @@ template <class F> void for_batch(int64_t batch, int64_t n, F&& body) {
     body(int64_t(0), batch);
     return;
   }
-  static std::mutex mu;
-  std::lock_guard<std::mutex> lock(mu);
-  struct SingleThreadedBlas {
-    SingleThreadedBlas() { openblas_set_num_threads(1); }
-    ~SingleThreadedBlas() { openblas_set_num_threads(get_num_threads()); }
-  } guard;
+  SerialBlasGuard serial;
   const int64_t work = std::max<int64_t>(1, n * n * n);
   parallel_for(0, batch, std::max<int64_t>(1, 32768 / work), body);
 }
